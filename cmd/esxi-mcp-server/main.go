@@ -1,0 +1,117 @@
+// Command esxi-mcp-server serves the Model Context Protocol for a VMware
+// vCenter or ESXi host (or the embedded simulator) over Streamable HTTP or stdio.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/app"
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/config"
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/logging"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = ""
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("esxi-mcp-server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var configFile string
+	fs.StringVar(&configFile, "c", "", "configuration `file` (.yaml, .yml or .json); default: $MCP_CONFIG_FILE")
+	fs.StringVar(&configFile, "config", "", "same as -c")
+	fs.String("transport", "", "MCP transport: http (default) or stdio")
+	fs.String("listen", "", "HTTP listen address (default 127.0.0.1:8080)")
+	fs.Bool("simulator", false, "serve the embedded vCenter simulator instead of a real vCenter (a demo; needs no config)")
+	fs.String("log-level", "", "DEBUG, INFO (default), WARNING or ERROR")
+	fs.String("log-file", "", "log to this `file` instead of stderr")
+	fs.Bool("read-only", false, "expose only read-only tools")
+	fs.Bool("disable-destructive", false, "hide destructive tools (delete, power off, ...)")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: esxi-mcp-server [-c FILE] [--transport http|stdio] [--listen ADDR] [--simulator] [--log-level L] [--log-file F] [--read-only] [--disable-destructive] [--version]\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "esxi-mcp-server: unexpected argument %q (each flag and its value are separate arguments, e.g. \"--transport\", \"stdio\")\n", fs.Arg(0))
+		return 2
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, "esxi-mcp-server", versionString())
+		return 0
+	}
+
+	flags := map[string]string{}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "c", "config", "version":
+		default:
+			flags[flagKey(f.Name)] = f.Value.String()
+		}
+	})
+	cfg, err := config.Load(config.Options{File: configFile, Flags: flags})
+	if err != nil {
+		fmt.Fprintf(stderr, "esxi-mcp-server: %v\n", err)
+		return 1
+	}
+	log, closeLog, err := logging.New(cfg.LogLevel, cfg.LogFile, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "esxi-mcp-server: %v\n", err)
+		return 1
+	}
+	defer closeLog.Close()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal kills at once
+	}()
+
+	if err := app.Run(ctx, app.Params{Config: cfg, Version: versionString(), Logger: log, Banner: stderr}); err != nil {
+		log.Error("server stopped", "error", err)
+		if cfg.LogFile != "" {
+			fmt.Fprintf(stderr, "esxi-mcp-server: %v\n", err)
+		}
+		return 1
+	}
+	log.Info("server stopped")
+	return 0
+}
+
+// flagKey maps a flag name to its configuration key.
+func flagKey(name string) string {
+	for _, k := range config.Keys() {
+		if k.Flag == name {
+			return k.Name
+		}
+	}
+	return name
+}
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}

@@ -1,0 +1,130 @@
+// Package mcpserver exposes the vSphere operations as MCP tools and resources.
+// Handlers are thin typed adapters over internal/vsphere.
+package mcpserver
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/vsphere"
+)
+
+// Name is the MCP server name.
+const Name = "esxi-mcp-server"
+
+const instructions = `This server manages the virtual machines of one VMware vSphere endpoint (a vCenter Server or a standalone ESXi host).
+Use list_vms to find VMs (filter by name, power state, host, cluster or folder; page with limit and cursor).
+Every tool that takes a VM accepts its name, inventory path (/DC/vm/folder/name), managed object id (vm-42) or BIOS/instance UUID; a name shared by several VMs is refused with the candidates listed, so retry with a path or id.
+Destructive tools (delete, power off, restart, suspend, snapshot removal) act on production machines: confirm the target with the user first.`
+
+// Options configure the MCP server.
+type Options struct {
+	Version            string
+	ReadOnly           bool // expose only tools annotated read-only
+	DisableDestructive bool // hide tools annotated destructive
+	Logger             *slog.Logger
+}
+
+// handlers holds the dependencies of every tool and resource handler.
+type handlers struct {
+	vs  *vsphere.Client
+	log *slog.Logger
+}
+
+// New builds the MCP server with the tools the options allow.
+func New(vs *vsphere.Client, opts Options) (*mcp.Server, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := mcp.NewServer(&mcp.Implementation{
+		Name:    Name,
+		Title:   "VMware vSphere (ESXi / vCenter)",
+		Version: opts.Version,
+	}, &mcp.ServerOptions{
+		Instructions: instructions,
+		Logger:       log,
+	})
+	h := &handlers{vs: vs, log: log}
+	defs, err := h.tools()
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range defs {
+		if !allowed(d.tool.Annotations, opts) {
+			continue
+		}
+		d.register(s)
+	}
+	if err := h.addResources(s); err != nil {
+		return nil, err
+	}
+	s.AddReceivingMiddleware(logRequests(log))
+	return s, nil
+}
+
+// allowed decides from a tool's annotations alone whether a mode exposes it.
+func allowed(a *mcp.ToolAnnotations, opts Options) bool {
+	if opts.ReadOnly && !a.ReadOnlyHint {
+		return false
+	}
+	if opts.DisableDestructive && isDestructive(a) {
+		return false
+	}
+	return true
+}
+
+// isDestructive follows the MCP default: a tool that is not read-only is
+// destructive unless it says otherwise.
+func isDestructive(a *mcp.ToolAnnotations) bool {
+	if a.ReadOnlyHint {
+		return false
+	}
+	return a.DestructiveHint == nil || *a.DestructiveHint
+}
+
+// logRequests logs every request's method and outcome; tool arguments only at DEBUG.
+func logRequests(log *slog.Logger) mcp.Middleware {
+	return func(next mcp.MethodHandler) mcp.MethodHandler {
+		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+			start := time.Now()
+			attrs := []any{"method", method}
+			if p, ok := req.GetParams().(*mcp.CallToolParamsRaw); ok {
+				attrs = append(attrs, "tool", p.Name)
+				if log.Enabled(ctx, slog.LevelDebug) {
+					attrs = append(attrs, "arguments", string(p.Arguments))
+				}
+			}
+			res, err := next(ctx, method, req)
+			attrs = append(attrs, "duration", time.Since(start).Round(time.Millisecond))
+			switch {
+			case err != nil:
+				log.Warn("request failed", append(attrs, "error", err)...)
+			case isToolError(res):
+				log.Info("tool returned an error", append(attrs, "error", toolErrorText(res))...)
+			default:
+				log.Debug("request handled", attrs...)
+			}
+			return res, err
+		}
+	}
+}
+
+func isToolError(res mcp.Result) bool {
+	r, ok := res.(*mcp.CallToolResult)
+	return ok && r.IsError
+}
+
+func toolErrorText(res mcp.Result) string {
+	r := res.(*mcp.CallToolResult)
+	if len(r.Content) > 0 {
+		if t, ok := r.Content[0].(*mcp.TextContent); ok {
+			return t.Text
+		}
+	}
+	return fmt.Sprint(r.Content)
+}

@@ -1,0 +1,108 @@
+package mcpserver
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/google/jsonschema-go/jsonschema"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// toolDef is a tool's definition plus how to add it to a server, so that the
+// modes can filter on annotations before anything is registered.
+type toolDef struct {
+	tool     *mcp.Tool
+	register func(*mcp.Server)
+}
+
+// defineTool builds a typed tool. shape adjusts the input schema generated from
+// In (bounds, enums, defaults) where struct tags cannot say it.
+func defineTool[In, Out any](t *mcp.Tool, h mcp.ToolHandlerFor[In, Out], shape func(*shaper)) (toolDef, error) {
+	in, err := jsonschema.For[In](nil)
+	if err != nil {
+		return toolDef{}, fmt.Errorf("input schema of tool %s: %w", t.Name, err)
+	}
+	if shape != nil {
+		sh := &shaper{s: in}
+		shape(sh)
+		if sh.err != nil {
+			return toolDef{}, fmt.Errorf("input schema of tool %s: %w", t.Name, sh.err)
+		}
+	}
+	t.InputSchema = in
+	out, err := jsonschema.For[Out](nil)
+	if err != nil {
+		return toolDef{}, fmt.Errorf("output schema of tool %s: %w", t.Name, err)
+	}
+	t.OutputSchema = out
+	return toolDef{tool: t, register: func(s *mcp.Server) { mcp.AddTool(s, t, h) }}, nil
+}
+
+// Annotation presets. Every tool states all four hints explicitly.
+func readOnly() *mcp.ToolAnnotations {
+	return &mcp.ToolAnnotations{ReadOnlyHint: true, DestructiveHint: ptr(false), IdempotentHint: true, OpenWorldHint: ptr(false)}
+}
+
+func write(idempotent bool) *mcp.ToolAnnotations {
+	return &mcp.ToolAnnotations{ReadOnlyHint: false, DestructiveHint: ptr(false), IdempotentHint: idempotent, OpenWorldHint: ptr(false)}
+}
+
+func destructive(idempotent bool) *mcp.ToolAnnotations {
+	return &mcp.ToolAnnotations{ReadOnlyHint: false, DestructiveHint: ptr(true), IdempotentHint: idempotent, OpenWorldHint: ptr(false)}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// shaper adjusts a generated input schema; a property it does not find is an
+// error that defineTool returns.
+type shaper struct {
+	s   *jsonschema.Schema
+	err error
+}
+
+func (sh *shaper) prop(name string) *jsonschema.Schema {
+	p, ok := sh.s.Properties[name]
+	if !ok {
+		if sh.err == nil {
+			sh.err = fmt.Errorf("schema has no property %q", name)
+		}
+		return &jsonschema.Schema{}
+	}
+	return p
+}
+
+// bounds sets a number property's range and, when def is not nil, its default.
+func (sh *shaper) bounds(name string, lo, hi float64, def any) {
+	p := sh.prop(name)
+	p.Minimum, p.Maximum = &lo, &hi
+	sh.setDefault(p, def)
+}
+
+// enum restricts a string property to values, with an optional default.
+func (sh *shaper) enum(name string, def string, values ...string) {
+	p := sh.prop(name)
+	p.Enum = make([]any, len(values))
+	for i, v := range values {
+		p.Enum[i] = v
+	}
+	if def != "" {
+		sh.setDefault(p, def)
+	}
+}
+
+// length bounds a string property's length.
+func (sh *shaper) length(name string, lo, hi int) {
+	p := sh.prop(name)
+	p.MinLength, p.MaxLength = &lo, &hi
+}
+
+func (sh *shaper) setDefault(p *jsonschema.Schema, def any) {
+	if def == nil {
+		return
+	}
+	b, err := json.Marshal(def)
+	if err != nil && sh.err == nil {
+		sh.err = err
+	}
+	p.Default = b
+}

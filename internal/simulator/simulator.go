@@ -1,0 +1,198 @@
+// Package simulator runs govmomi's vCenter (or ESXi) simulator in-process: the
+// demo for a new user and the fixture for tests. The server connects to it
+// through the same code path as to a real vCenter.
+package simulator
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"sync"
+
+	"github.com/vmware/govmomi/find"
+	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/session"
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25"
+	"github.com/vmware/govmomi/vim25/soap"
+	"github.com/vmware/govmomi/vim25/types"
+)
+
+// User is the login the embedded simulator accepts (with a random password).
+const User = "administrator@vsphere.local"
+
+// TemplateName is the template the demo inventory carries.
+const TemplateName = "ubuntu-22.04-template"
+
+// Options shape the simulated inventory.
+type Options struct {
+	// ESX simulates a standalone ESXi host instead of a vCenter.
+	ESX bool
+	// VMsPerPool is the number of VMs created in each resource pool (default 2).
+	VMsPerPool int
+	// SessionTimeout, when set (e.g. "1s"), makes the simulator expire idle sessions.
+	SessionTimeout string
+}
+
+// Simulator is a running in-process vCenter or ESXi simulator.
+type Simulator struct {
+	URL      *url.URL // SDK endpoint, without credentials
+	User     string
+	Password string
+	CAFile   string // PEM of the simulator's TLS certificate
+
+	model  *simulator.Model
+	server *simulator.Server
+	once   sync.Once
+}
+
+// Start creates the inventory and serves it over HTTPS on a loopback port.
+func Start(ctx context.Context, opts Options) (*Simulator, error) {
+	m := simulator.VPX()
+	if opts.ESX {
+		m = simulator.ESX()
+	} else {
+		m.Datastore = 2
+		m.OpaqueNetwork = 1
+	}
+	if opts.VMsPerPool > 0 {
+		m.Machine = opts.VMsPerPool
+	}
+	if err := m.Create(); err != nil {
+		m.Remove()
+		return nil, fmt.Errorf("creating the simulated inventory: %w", err)
+	}
+	if opts.SessionTimeout != "" {
+		m.Map().OptionManager().UpdateOptions(&types.UpdateOptions{ChangedValue: []types.BaseOptionValue{
+			&types.OptionValue{Key: "config.vmacore.soap.sessionTimeout", Value: opts.SessionTimeout},
+		}})
+	}
+
+	password := randomPassword()
+	m.Service.Listen = &url.URL{Host: "127.0.0.1:0", User: url.UserPassword(User, password)}
+	m.Service.TLS = new(tls.Config)
+	s := m.Service.NewServer()
+	sim := &Simulator{User: User, Password: password, model: m, server: s}
+	u := *s.URL
+	u.User = nil
+	sim.URL = &u
+
+	caFile, err := s.CertificateFile()
+	if err != nil {
+		sim.Close()
+		return nil, fmt.Errorf("writing the simulator's certificate: %w", err)
+	}
+	sim.CAFile = caFile
+
+	if err := sim.seed(ctx); err != nil {
+		sim.Close()
+		return nil, err
+	}
+	return sim, nil
+}
+
+// Model exposes the simulator model for tests (delays, fault rules).
+func (s *Simulator) Model() *simulator.Model { return s.model }
+
+// IsESX reports whether this simulates a standalone ESXi host.
+func (s *Simulator) IsESX() bool { return s.model.ServiceContent.About.ApiType == "HostAgent" }
+
+// Close stops the server and removes the simulator's temporary files. It is
+// safe to call more than once.
+func (s *Simulator) Close() {
+	s.once.Do(func() {
+		s.server.Close()
+		s.model.Remove()
+	})
+}
+
+// Client logs in to the simulator with a separate session, for tests and
+// seeding that must not go through the server under test.
+func (s *Simulator) Client(ctx context.Context) (*vim25.Client, error) {
+	sc := soap.NewClient(s.URL, true)
+	vc, err := vim25.NewClient(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	if err := session.NewManager(vc).Login(ctx, url.UserPassword(s.User, s.Password)); err != nil {
+		return nil, err
+	}
+	return vc, nil
+}
+
+// seed adds what the stock model lacks for a demo: a template, and a VM that is off.
+func (s *Simulator) seed(ctx context.Context) error {
+	c, err := s.Client(ctx)
+	if err != nil {
+		return fmt.Errorf("logging in to the simulator: %w", err)
+	}
+	finder := find.NewFinder(c)
+	dc, err := finder.DefaultDatacenter(ctx)
+	if err != nil {
+		return fmt.Errorf("seeding the simulator: %w", err)
+	}
+	finder.SetDatacenter(dc)
+	vms, err := finder.VirtualMachineList(ctx, "*")
+	if err != nil || len(vms) == 0 {
+		return fmt.Errorf("seeding the simulator: no VMs: %v", err)
+	}
+	// The last VM is left powered off, so the demo shows both states.
+	if task, err := vms[len(vms)-1].PowerOff(ctx); err == nil {
+		_ = task.Wait(ctx)
+	}
+	return s.addTemplate(ctx, c, finder, dc)
+}
+
+func (s *Simulator) addTemplate(ctx context.Context, c *vim25.Client, finder *find.Finder, dc *object.Datacenter) error {
+	folders, err := dc.Folders(ctx)
+	if err != nil {
+		return fmt.Errorf("seeding the simulator: %w", err)
+	}
+	pool, err := finder.ResourcePoolList(ctx, "*/Resources")
+	if err != nil || len(pool) == 0 {
+		return fmt.Errorf("seeding the simulator: no resource pool: %v", err)
+	}
+	dss, err := finder.DatastoreList(ctx, "*")
+	if err != nil || len(dss) == 0 {
+		return fmt.Errorf("seeding the simulator: no datastore: %v", err)
+	}
+	spec := types.VirtualMachineConfigSpec{
+		Name:     TemplateName,
+		GuestId:  string(types.VirtualMachineGuestOsIdentifierUbuntu64Guest),
+		NumCPUs:  2,
+		MemoryMB: 2048,
+		Files:    &types.VirtualMachineFileInfo{VmPathName: fmt.Sprintf("[%s] %s", dss[0].Name(), TemplateName)},
+	}
+	task, err := folders.VmFolder.CreateVM(ctx, spec, pool[0], nil)
+	if err != nil {
+		return fmt.Errorf("seeding the simulator: creating the template: %w", err)
+	}
+	info, err := task.WaitForResult(ctx)
+	if err != nil {
+		return fmt.Errorf("seeding the simulator: creating the template: %w", err)
+	}
+	vm := object.NewVirtualMachine(c, info.Result.(types.ManagedObjectReference))
+	if err := vm.MarkAsTemplate(ctx); err != nil {
+		return fmt.Errorf("seeding the simulator: marking the template: %w", err)
+	}
+	return nil
+}
+
+func randomPassword() string {
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Describe summarises the simulated inventory in one line.
+func (s *Simulator) Describe() string {
+	n := s.model.Count()
+	if s.IsESX() {
+		return fmt.Sprintf("a standalone ESXi host with %d datastore(s) and %d VM(s) (one is a template)", n.Datastore, n.Machine)
+	}
+	return fmt.Sprintf("a vCenter with %d datacenter(s), %d cluster(s), %d host(s), %d datastore(s) and %d VM(s) (one is a template)",
+		n.Datacenter, n.Cluster, n.Host, n.Datastore, n.Machine)
+}

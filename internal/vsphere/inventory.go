@@ -1,0 +1,128 @@
+package vsphere
+
+import (
+	"context"
+	"strings"
+
+	"github.com/vmware/govmomi/vim25/types"
+)
+
+// VMSummary is one VM as listed: what an administrator scans a list for.
+type VMSummary struct {
+	ID           string `json:"id" jsonschema:"managed object id, e.g. vm-42; accepted wherever a VM is named"`
+	Name         string `json:"name"`
+	Path         string `json:"path" jsonschema:"inventory path, e.g. /DC0/vm/web-01"`
+	PowerState   string `json:"power_state" jsonschema:"poweredOn, poweredOff or suspended"`
+	CPUs         int32  `json:"cpus"`
+	MemoryMB     int32  `json:"memory_mb"`
+	GuestOS      string `json:"guest_os,omitempty" jsonschema:"configured guest operating system"`
+	IPAddress    string `json:"ip_address,omitempty" jsonschema:"primary guest IP address, reported by VMware Tools"`
+	Host         string `json:"host,omitempty" jsonschema:"ESXi host the VM is registered on"`
+	Cluster      string `json:"cluster,omitempty" jsonschema:"cluster (or standalone compute resource) of the host"`
+	Template     bool   `json:"template"`
+	UUID         string `json:"uuid,omitempty" jsonschema:"BIOS UUID"`
+	InstanceUUID string `json:"instance_uuid,omitempty" jsonschema:"vCenter instance UUID"`
+
+	ref types.ManagedObjectReference
+}
+
+// Ref is the VM's managed object reference.
+func (v *VMSummary) Ref() types.ManagedObjectReference { return v.ref }
+
+var vmSummaryProps = []string{
+	"name", "parent", "runtime.powerState", "runtime.host",
+	"config.hardware.numCPU", "config.hardware.memoryMB", "config.guestFullName",
+	"config.template", "config.uuid", "config.instanceUuid", "guest.ipAddress",
+}
+
+// inventorySpecs are the properties of one VM inventory snapshot: every VM, and
+// the names and parents of the containers needed to give each its path, host and cluster.
+var inventorySpecs = []types.PropertySpec{
+	{Type: "VirtualMachine", PathSet: vmSummaryProps},
+	{Type: "Folder", PathSet: []string{"name", "parent"}},
+	{Type: "Datacenter", PathSet: []string{"name", "parent"}},
+	{Type: "HostSystem", PathSet: []string{"name", "parent"}},
+	{Type: "ComputeResource", PathSet: []string{"name", "parent"}},
+	{Type: "ResourcePool", PathSet: []string{"name", "parent"}},
+}
+
+type node struct {
+	name   string
+	parent types.ManagedObjectReference
+}
+
+// vmInventory is the result of one snapshot retrieval.
+type vmInventory struct {
+	vms   []VMSummary
+	nodes map[types.ManagedObjectReference]node
+}
+
+// snapshot retrieves every VM with its summary properties in one property-collector call.
+func (c *Client) snapshot(ctx context.Context) (*vmInventory, error) {
+	content, err := c.retrieveView(ctx, c.vim.ServiceContent.RootFolder, inventorySpecs)
+	if err != nil {
+		return nil, err
+	}
+	inv := &vmInventory{nodes: make(map[types.ManagedObjectReference]node, len(content))}
+	var vms []types.ObjectContent
+	for _, oc := range content {
+		m := propsOf(oc)
+		parent, _ := ref(m, "parent")
+		inv.nodes[oc.Obj] = node{name: str(m, "name"), parent: parent}
+		if oc.Obj.Type == "VirtualMachine" {
+			vms = append(vms, oc)
+		}
+	}
+	inv.vms = make([]VMSummary, 0, len(vms))
+	for _, oc := range vms {
+		inv.vms = append(inv.vms, inv.summary(oc))
+	}
+	return inv, nil
+}
+
+func (inv *vmInventory) summary(oc types.ObjectContent) VMSummary {
+	m := propsOf(oc)
+	v := VMSummary{
+		ID:           oc.Obj.Value,
+		Name:         str(m, "name"),
+		Path:         inv.path(oc.Obj),
+		GuestOS:      str(m, "config.guestFullName"),
+		IPAddress:    str(m, "guest.ipAddress"),
+		UUID:         str(m, "config.uuid"),
+		InstanceUUID: str(m, "config.instanceUuid"),
+		ref:          oc.Obj,
+	}
+	if ps, ok := m["runtime.powerState"].(types.VirtualMachinePowerState); ok {
+		v.PowerState = string(ps)
+	}
+	v.CPUs, _ = m["config.hardware.numCPU"].(int32)
+	v.MemoryMB, _ = m["config.hardware.memoryMB"].(int32)
+	v.Template, _ = m["config.template"].(bool)
+	if h, ok := ref(m, "runtime.host"); ok {
+		hn := inv.nodes[h]
+		v.Host = hn.name
+		if cr, ok := inv.nodes[hn.parent]; ok && (hn.parent.Type == "ClusterComputeResource" || hn.parent.Type == "ComputeResource") {
+			v.Cluster = cr.name
+		}
+	}
+	return v
+}
+
+// path builds the inventory path of obj from the snapshot's names and parents.
+// The root folder is not part of the view, so the walk ends there. vCenter
+// already stores "/" inside a name as %2f, so names join as they are.
+func (inv *vmInventory) path(obj types.ManagedObjectReference) string {
+	var parts []string
+	for seen := 0; seen < 64; seen++ {
+		n, ok := inv.nodes[obj]
+		if !ok {
+			break
+		}
+		parts = append(parts, n.name)
+		obj = n.parent
+	}
+	for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
+		parts[i], parts[j] = parts[j], parts[i]
+	}
+	return "/" + strings.Join(parts, "/")
+}

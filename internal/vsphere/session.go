@@ -1,0 +1,165 @@
+// Package vsphere is everything the server does with vCenter or ESXi, through
+// govmomi only: the session, inventory lookups, placement defaults, VM
+// operations and statistics. It knows nothing of MCP.
+package vsphere
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/vmware/govmomi/session"
+	"github.com/vmware/govmomi/session/keepalive"
+	"github.com/vmware/govmomi/vim25"
+	"github.com/vmware/govmomi/vim25/methods"
+	"github.com/vmware/govmomi/vim25/soap"
+)
+
+// ConnectOptions say how to reach and log in to vCenter or ESXi.
+type ConnectOptions struct {
+	URL      *url.URL // SDK endpoint, e.g. https://vc.example.com/sdk; no credentials
+	User     string
+	Password string
+	Insecure bool   // skip TLS verification
+	CAFile   string // extra PEM roots, added to the system's
+	// KeepAlive is the idle interval between keepalive requests; 0 means 5 minutes,
+	// a negative value disables keepalive (tests use it to let a session expire).
+	KeepAlive time.Duration
+	Logger    *slog.Logger
+}
+
+// Client is the one vCenter session of the server, shared by every MCP session.
+// It re-logs in transparently when vCenter expires the session.
+type Client struct {
+	vim  *vim25.Client
+	sm   *session.Manager
+	user *url.Userinfo
+	log  *slog.Logger
+	host string
+
+	mu  sync.Mutex // serialises re-login
+	gen uint64     // incremented by every successful login
+
+	// Defaults are the placement defaults resolved at start.
+	Defaults *Placement
+}
+
+// Connect logs in to vCenter or ESXi. Its errors are one line a user can act on.
+func Connect(ctx context.Context, opts ConnectOptions) (*Client, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	u := *opts.URL
+	u.User = nil
+	sc := soap.NewClient(&u, opts.Insecure)
+	if opts.Insecure {
+		log.Warn("TLS verification of vCenter is disabled (insecure: true); do not use this in production", "host", u.Host)
+	} else {
+		roots, err := rootCAs(opts.CAFile)
+		if err != nil {
+			return nil, err
+		}
+		sc.DefaultTransport().TLSClientConfig.RootCAs = roots
+	}
+
+	vc, err := vim25.NewClient(ctx, sc)
+	if err != nil {
+		return nil, describeConnectError(u.Host, err)
+	}
+
+	c := &Client{
+		vim:  vc,
+		user: url.UserPassword(opts.User, opts.Password),
+		log:  log,
+		host: u.Host,
+	}
+	rt := soap.RoundTripper(&reloginRoundTripper{next: sc, client: c})
+	if opts.KeepAlive >= 0 {
+		idle := opts.KeepAlive
+		if idle == 0 {
+			idle = 5 * time.Minute
+		}
+		rt = keepalive.NewHandlerSOAP(rt, idle, nil)
+	}
+	vc.RoundTripper = rt
+	c.sm = session.NewManager(vc)
+
+	if err := c.sm.Login(ctx, c.user); err != nil {
+		return nil, describeLoginError(u.Host, opts.User, err)
+	}
+	c.gen = 1
+	about := vc.ServiceContent.About
+	log.Info("connected to vSphere", "host", u.Host, "product", about.FullName, "api_type", about.ApiType, "user", opts.User)
+	return c, nil
+}
+
+// Vim exposes the underlying govmomi client for this package's tests and
+// for the simulator fixture.
+func (c *Client) Vim() *vim25.Client { return c.vim }
+
+// IsVCenter reports whether the endpoint is a vCenter (as opposed to a standalone ESXi host).
+func (c *Client) IsVCenter() bool { return c.vim.IsVC() }
+
+// Ready checks that the session is usable, re-logging in if needed.
+func (c *Client) Ready(ctx context.Context) error {
+	_, err := methods.GetCurrentTime(ctx, c.vim)
+	return err
+}
+
+// Close logs out. It is safe to call on a nil Client.
+func (c *Client) Close(ctx context.Context) error {
+	if c == nil || c.sm == nil {
+		return nil
+	}
+	if err := c.sm.Logout(ctx); err != nil {
+		return fmt.Errorf("logging out of %s: %w", c.host, err)
+	}
+	c.log.Info("logged out of vSphere", "host", c.host)
+	return nil
+}
+
+// relogin logs in again unless another goroutine already did so since seen.
+func (c *Client) relogin(ctx context.Context, seen uint64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != seen {
+		return nil
+	}
+	c.log.Warn("vSphere session expired; logging in again", "host", c.host)
+	if err := c.sm.Login(ctx, c.user); err != nil {
+		return err
+	}
+	c.gen++
+	return nil
+}
+
+func (c *Client) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+func rootCAs(caFile string) (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if caFile == "" {
+		return pool, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading ca_file %s: %w", caFile, errors.Unwrap(err))
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("ca_file %s holds no PEM certificate", caFile)
+	}
+	return pool, nil
+}
