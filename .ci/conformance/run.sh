@@ -13,8 +13,8 @@
 #   CONFORMANCE_SCENARIO   run only this scenario (baseline still applied)
 #   CONFORMANCE_TIMEOUT    seconds allowed for the whole suite run (default 600)
 #   HEALTH_TIMEOUT         seconds to wait for /healthz (default 60)
-#   CONFORMANCE_RESULTS_DIR  keep the suite's per-scenario checks.json files
-#                          here instead of in a temp dir that is removed
+#   CONFORMANCE_RESULTS_DIR  copy the per-scenario checks.json files and the
+#                          server log here before the temp dir is removed
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -53,9 +53,10 @@ echo "conformance: suite $("$node22" "$suite" --version), node $("$node22" --ver
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/mcp-conformance.XXXXXX")"
 server_log="$tmp/server.log"
-results="${CONFORMANCE_RESULTS_DIR:-$tmp/results}"
+results="$tmp/results"
 mkdir -p "$results"
-if [[ "$results" != /* ]]; then results="$PWD/$results"; fi
+keep_dir="${CONFORMANCE_RESULTS_DIR:-}"
+if [[ -n "$keep_dir" && "$keep_dir" != /* ]]; then keep_dir="$PWD/$keep_dir"; fi
 server_pid=""
 
 stop_server() {
@@ -74,6 +75,9 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   stop_server
+  if [[ -n "$keep_dir" && -d "$results" ]]; then
+    { mkdir -p "$keep_dir" && cp -r "$results"/. "$keep_dir"/ && cp "$server_log" "$keep_dir"/; } || true
+  fi
   rm -rf "$tmp"
   exit "$rc"
 }
@@ -92,7 +96,7 @@ free_port() {
 }
 
 healthy() {
-  curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$1/healthz" 2>/dev/null
+  [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$1/healthz" 2>/dev/null)" == 200 ]]
 }
 
 # 2./3. Start the server on a free port and wait for /healthz (retry on a port race).

@@ -35,6 +35,9 @@ type Options struct {
 	VMsPerPool int
 	// SessionTimeout, when set (e.g. "1s"), makes the simulator expire idle sessions.
 	SessionTimeout string
+	// OnSOAP, when set, is called with the method name of every SOAP request
+	// the simulator serves (e.g. "RetrievePropertiesEx"), for counting in tests.
+	OnSOAP func(method string)
 }
 
 // Simulator is a running in-process vCenter or ESXi simulator.
@@ -74,6 +77,9 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 	password := randomPassword()
 	m.Service.Listen = &url.URL{Host: "127.0.0.1:0", User: url.UserPassword(User, password)}
 	m.Service.TLS = new(tls.Config)
+	if opts.OnSOAP != nil {
+		observeSOAP(m.Service, opts.OnSOAP)
+	}
 	s := m.Service.NewServer()
 	sim := &Simulator{User: User, Password: password, model: m, server: s}
 	u := *s.URL

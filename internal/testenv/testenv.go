@@ -1,0 +1,179 @@
+// Package testenv is the shared test fixture: the in-process simulator, the
+// server's vSphere session, the MCP server, and an SDK client connected to it
+// over in-memory transports. It also counts the SOAP requests the simulator serves.
+package testenv
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"maps"
+	"sync"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/vmware/govmomi/vim25"
+
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/config"
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/mcpserver"
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/simulator"
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/vsphere"
+)
+
+// Options shape the environment.
+type Options struct {
+	ESX                bool
+	VMsPerPool         int
+	SessionTimeout     string
+	ReadOnly           bool
+	DisableDestructive bool
+	Logger             *slog.Logger
+	ClientOptions      *mcp.ClientOptions
+	// Placement overrides the configured placement names (default: all defaults).
+	Placement *vsphere.PlacementNames
+}
+
+// Env is one running fixture.
+type Env struct {
+	Sim    *simulator.Simulator
+	VS     *vsphere.Client // the server's own session
+	Vim    *vim25.Client   // an independent session, to verify side effects directly
+	Server *mcp.Server
+	Client *mcp.ClientSession
+
+	mu   sync.Mutex
+	soap map[string]int
+}
+
+// New starts a fixture; everything is torn down when the test ends.
+func New(t testing.TB, opts Options) *Env {
+	t.Helper()
+	ctx := context.Background()
+	e := &Env{soap: map[string]int{}}
+	sim, err := simulator.Start(ctx, simulator.Options{
+		ESX: opts.ESX, VMsPerPool: opts.VMsPerPool, SessionTimeout: opts.SessionTimeout, OnSOAP: e.countSOAP,
+	})
+	if err != nil {
+		t.Fatalf("starting simulator: %v", err)
+	}
+	t.Cleanup(sim.Close)
+	e.Sim = sim
+
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	vs, err := vsphere.Connect(ctx, vsphere.ConnectOptions{
+		URL: sim.URL, User: sim.User, Password: sim.Password, CAFile: sim.CAFile,
+		KeepAlive: -1, Logger: log,
+	})
+	if err != nil {
+		t.Fatalf("connecting to simulator: %v", err)
+	}
+	t.Cleanup(func() { _ = vs.Close(context.Background()) })
+	names := vsphere.PlacementNames{Network: config.DefaultNetwork, NetworkDefaulted: true}
+	if opts.Placement != nil {
+		names = *opts.Placement
+	}
+	if vs.Defaults, err = vs.ResolvePlacement(ctx, names); err != nil {
+		t.Fatalf("resolving placement: %v", err)
+	}
+	e.VS = vs
+
+	if e.Vim, err = sim.Client(ctx); err != nil {
+		t.Fatalf("second session to simulator: %v", err)
+	}
+
+	e.Server, err = mcpserver.New(vs, mcpserver.Options{
+		Version: "test", ReadOnly: opts.ReadOnly, DisableDestructive: opts.DisableDestructive, Logger: log,
+	})
+	if err != nil {
+		t.Fatalf("building MCP server: %v", err)
+	}
+	st, ct := mcp.NewInMemoryTransports()
+	ss, err := e.Server.Connect(ctx, st, nil)
+	if err != nil {
+		t.Fatalf("server connect: %v", err)
+	}
+	t.Cleanup(func() { _ = ss.Close() })
+	client := mcp.NewClient(&mcp.Implementation{Name: "testenv", Version: "test"}, opts.ClientOptions)
+	if e.Client, err = client.Connect(ctx, ct, nil); err != nil {
+		t.Fatalf("client connect: %v", err)
+	}
+	t.Cleanup(func() { _ = e.Client.Close() })
+	e.ResetSOAP()
+	return e
+}
+
+func (e *Env) countSOAP(method string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.soap[method]++
+}
+
+// ResetSOAP zeroes the SOAP request counters.
+func (e *Env) ResetSOAP() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	clear(e.soap)
+}
+
+// SOAP returns the SOAP requests served since the last reset: total and by method.
+func (e *Env) SOAP() (int, map[string]int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	total := 0
+	for _, n := range e.soap {
+		total += n
+	}
+	return total, maps.Clone(e.soap)
+}
+
+// Call calls a tool and fails the test on a protocol error (not on a tool error).
+func (e *Env) Call(t testing.TB, name string, args any) *mcp.CallToolResult {
+	t.Helper()
+	res, err := e.Client.CallTool(context.Background(), &mcp.CallToolParams{Name: name, Arguments: args})
+	if err != nil {
+		t.Fatalf("calling %s: protocol error: %v", name, err)
+	}
+	return res
+}
+
+// CallOK calls a tool, requires success, and decodes its structured content into T.
+func CallOK[T any](t testing.TB, e *Env, name string, args any) T {
+	t.Helper()
+	res := e.Call(t, name, args)
+	if res.IsError {
+		t.Fatalf("%s(%v) returned a tool error: %s", name, args, Text(res))
+	}
+	var out T
+	b, err := json.Marshal(res.StructuredContent)
+	if err == nil {
+		err = json.Unmarshal(b, &out)
+	}
+	if err != nil {
+		t.Fatalf("%s: decoding structured content: %v", name, err)
+	}
+	return out
+}
+
+// CallErr calls a tool, requires a tool error, and returns its text.
+func CallErr(t testing.TB, e *Env, name string, args any) string {
+	t.Helper()
+	res := e.Call(t, name, args)
+	if !res.IsError {
+		t.Fatalf("%s(%v) succeeded, want a tool error; got %s", name, args, Text(res))
+	}
+	return Text(res)
+}
+
+// Text concatenates a result's text content.
+func Text(res *mcp.CallToolResult) string {
+	var s string
+	for _, c := range res.Content {
+		if tc, ok := c.(*mcp.TextContent); ok {
+			s += tc.Text
+		}
+	}
+	return s
+}
