@@ -170,7 +170,7 @@ for (const d of fs.readdirSync(dir).sort()) {
   else if (bad) {
     unexpected.push(name);
     for (const c of checks.filter(c => c.status === "FAILURE" || c.status === "WARNING"))
-      console.log(`conformance: ${name}: ${c.status} ${c.name}: ${c.errorMessage || c.description}`);
+      console.log(`conformance: ${name}: ${c.status} ${c.name}: ${String(c.errorMessage || c.description).replace(/\s+/g, " ")}`);
   }
   else if (baseline.has(name)) stale.push(name);
   else passed++;

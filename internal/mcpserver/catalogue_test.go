@@ -102,8 +102,8 @@ func TestToolConventions(t *testing.T) {
 					t.Errorf("input property %s has no description", name)
 				}
 			}
-			if tool.OutputSchema == nil {
-				t.Errorf("no output schema")
+			if out := schemaMap(t, tool.OutputSchema); out["type"] != "object" {
+				t.Errorf("output schema type = %v, want object", out["type"])
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package mcpserver
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -30,7 +31,13 @@ func defineTool[In, Out any](t *mcp.Tool, h mcp.ToolHandlerFor[In, Out], shape f
 		}
 	}
 	t.InputSchema = in
-	out, err := jsonschema.For[Out](nil)
+	// Outputs are returned as pointers; the schema must describe the object
+	// itself (MCP requires outputSchema.type "object", not ["null","object"]).
+	outType := reflect.TypeFor[Out]()
+	if outType.Kind() == reflect.Pointer {
+		outType = outType.Elem()
+	}
+	out, err := jsonschema.ForType(outType, nil)
 	if err != nil {
 		return toolDef{}, fmt.Errorf("output schema of tool %s: %w", t.Name, err)
 	}

@@ -135,6 +135,7 @@ func (s *Simulator) seed(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("logging in to the simulator: %w", err)
 	}
+	defer func() { _ = session.NewManager(c).Logout(ctx) }()
 	finder := find.NewFinder(c)
 	dc, err := finder.DefaultDatacenter(ctx)
 	if err != nil {

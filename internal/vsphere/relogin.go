@@ -19,7 +19,7 @@ type reloginRoundTripper struct {
 }
 
 func (r *reloginRoundTripper) RoundTrip(ctx context.Context, req, res soap.HasFault) error {
-	seen := r.client.generation()
+	seen := r.client.gen.Load()
 	err := r.next.RoundTrip(ctx, req, res)
 	if err == nil || !fault.Is(err, &types.NotAuthenticated{}) {
 		return err

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vmware/govmomi/session"
@@ -43,8 +44,8 @@ type Client struct {
 	log  *slog.Logger
 	host string
 
-	mu  sync.Mutex // serialises re-login
-	gen uint64     // incremented by every successful login
+	loginMu sync.Mutex    // serialises re-login
+	gen     atomic.Uint64 // incremented by every successful login
 
 	// Defaults are the placement defaults resolved at start.
 	Defaults *Placement
@@ -94,7 +95,7 @@ func Connect(ctx context.Context, opts ConnectOptions) (*Client, error) {
 	if err := c.sm.Login(ctx, c.user); err != nil {
 		return nil, describeLoginError(u.Host, opts.User, err)
 	}
-	c.gen = 1
+	c.gen.Store(1)
 	about := vc.ServiceContent.About
 	log.Info("connected to vSphere", "host", u.Host, "product", about.FullName, "api_type", about.ApiType, "user", opts.User)
 	return c, nil
@@ -127,23 +128,17 @@ func (c *Client) Close(ctx context.Context) error {
 
 // relogin logs in again unless another goroutine already did so since seen.
 func (c *Client) relogin(ctx context.Context, seen uint64) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gen != seen {
+	c.loginMu.Lock()
+	defer c.loginMu.Unlock()
+	if c.gen.Load() != seen {
 		return nil
 	}
 	c.log.Warn("vSphere session expired; logging in again", "host", c.host)
 	if err := c.sm.Login(ctx, c.user); err != nil {
 		return err
 	}
-	c.gen++
+	c.gen.Add(1)
 	return nil
-}
-
-func (c *Client) generation() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.gen
 }
 
 func rootCAs(caFile string) (*x509.CertPool, error) {

@@ -1,0 +1,206 @@
+package vsphere
+
+import (
+	"context"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/simulator"
+)
+
+type soapCounter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *soapCounter) on(method string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n[method]++
+}
+
+func (c *soapCounter) get(method string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[method]
+}
+
+func startSim(t *testing.T, opts simulator.Options) (*simulator.Simulator, *soapCounter) {
+	t.Helper()
+	counter := &soapCounter{n: map[string]int{}}
+	opts.OnSOAP = counter.on
+	sim, err := simulator.Start(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	return sim, counter
+}
+
+func connect(t *testing.T, sim *simulator.Simulator, keepAlive time.Duration) *Client {
+	t.Helper()
+	c, err := Connect(context.Background(), ConnectOptions{
+		URL: sim.URL, User: sim.User, Password: sim.Password, CAFile: sim.CAFile, KeepAlive: keepAlive,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	return c
+}
+
+func TestConnectErrors(t *testing.T) {
+	sim, _ := startSim(t, simulator.Options{})
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadAddr := closed.Addr().String()
+	closed.Close()
+
+	tests := []struct {
+		name string
+		opts ConnectOptions
+		want []string
+	}{
+		{"unreachable", ConnectOptions{URL: &url.URL{Scheme: "https", Host: deadAddr, Path: "/sdk"}, User: sim.User, Password: sim.Password},
+			[]string{"cannot reach vCenter at " + deadAddr, "refused"}},
+		{"untrusted certificate", ConnectOptions{URL: sim.URL, User: sim.User, Password: sim.Password},
+			[]string{"TLS verification", "ca_file", "insecure: true"}},
+		{"bad credentials", ConnectOptions{URL: sim.URL, User: sim.User, Password: "wrong-password", CAFile: sim.CAFile},
+			[]string{"rejected the login", sim.User, "vcenter_password"}},
+		{"unknown user", ConnectOptions{URL: sim.URL, User: "nobody", Password: sim.Password, CAFile: sim.CAFile},
+			[]string{"rejected the login", `"nobody"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			c, err := Connect(ctx, tt.opts)
+			if err == nil {
+				_ = c.Close(ctx)
+				t.Fatal("connected, want an error")
+			}
+			msg := err.Error()
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q does not mention %q", msg, w)
+				}
+			}
+			if strings.Contains(msg, sim.Password) || strings.Contains(msg, "\n") {
+				t.Errorf("error reveals the password or spans lines: %q", msg)
+			}
+		})
+	}
+}
+
+func TestInsecureSkipsVerification(t *testing.T) {
+	sim, _ := startSim(t, simulator.Options{})
+	c, err := Connect(context.Background(), ConnectOptions{URL: sim.URL, User: sim.User, Password: sim.Password, Insecure: true})
+	if err != nil {
+		t.Fatalf("insecure connect: %v", err)
+	}
+	_ = c.Close(context.Background())
+}
+
+// TestSessionExpiryRecovery: the simulator expires idle sessions after 1 s; a
+// call after expiry succeeds through a transparent re-login.
+func TestSessionExpiryRecovery(t *testing.T) {
+	sim, counter := startSim(t, simulator.Options{SessionTimeout: "1s"})
+	base := counter.get("Login") // the simulator's own seeding session
+	c := connect(t, sim, -1)
+	ctx := context.Background()
+	if _, err := c.ListVMs(ctx, ListFilter{}, 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := counter.get("Login") - base; got != 1 {
+		t.Fatalf("logins before expiry = %d, want 1", got)
+	}
+	time.Sleep(2500 * time.Millisecond) // let the simulator expire the idle session
+	list, err := c.ListVMs(ctx, ListFilter{}, 0, "")
+	if err != nil {
+		t.Fatalf("call after session expiry failed: %v", err)
+	}
+	if list.Total == 0 {
+		t.Error("no VMs after re-login")
+	}
+	if got := counter.get("Login") - base; got != 2 {
+		t.Errorf("logins after expiry = %d, want 2 (one transparent re-login)", got)
+	}
+	if err := c.Ready(ctx); err != nil {
+		t.Errorf("Ready after re-login: %v", err)
+	}
+}
+
+// TestKeepAlivePreventsExpiry: with keepalive more frequent than the idle
+// timeout, the session never expires, so there is no second login.
+func TestKeepAlivePreventsExpiry(t *testing.T) {
+	sim, counter := startSim(t, simulator.Options{SessionTimeout: "1s"})
+	base := counter.get("Login")
+	c := connect(t, sim, 250*time.Millisecond)
+	time.Sleep(2500 * time.Millisecond)
+	if err := c.Ready(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := counter.get("Login") - base; got != 1 {
+		t.Errorf("logins = %d, want 1 (keepalive should have kept the session)", got)
+	}
+	if counter.get("CurrentTime") == 0 {
+		t.Error("no keepalive requests were sent")
+	}
+}
+
+func TestPlacementErrorsListWhatExists(t *testing.T) {
+	sim, _ := startSim(t, simulator.Options{})
+	c := connect(t, sim, -1)
+	tests := []struct {
+		names PlacementNames
+		want  []string
+	}{
+		{PlacementNames{Datacenter: "DC9"}, []string{`datacenter "DC9" not found`, "DC0"}},
+		{PlacementNames{Cluster: "C9"}, []string{`cluster "C9" not found`, "DC0_C0", "DC0_H0"}},
+		{PlacementNames{Datastore: "nope"}, []string{`datastore "nope" not found`, "LocalDS_0", "LocalDS_1"}},
+		{PlacementNames{Network: "Prod"}, []string{`network "Prod" not found`, "VM Network"}},
+	}
+	for _, tt := range tests {
+		_, err := c.ResolvePlacement(context.Background(), tt.names)
+		if err == nil {
+			t.Errorf("%+v: resolved, want an error", tt.names)
+			continue
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%+v: error %q does not mention %q", tt.names, err, w)
+			}
+		}
+	}
+	// A missing default network is only a warning.
+	p, err := c.ResolvePlacement(context.Background(), PlacementNames{Network: "VM Network 2", NetworkDefaulted: true})
+	if err != nil || !p.Network.IsZero() {
+		t.Errorf("defaulted missing network: %+v, %v", p, err)
+	}
+}
+
+func TestPlacementDefaults(t *testing.T) {
+	for _, esx := range []bool{false, true} {
+		sim, _ := startSim(t, simulator.Options{ESX: esx})
+		c := connect(t, sim, -1)
+		p, err := c.ResolvePlacement(context.Background(), PlacementNames{Network: "VM Network"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Datacenter.IsZero() || p.Compute.IsZero() || p.ResourcePool.IsZero() || p.Datastore.IsZero() || p.Network.Name != "VM Network" {
+			t.Errorf("esx=%v: incomplete placement %+v", esx, p)
+		}
+		if !esx && (!p.IsCluster || p.Compute.Name != "DC0_C0") {
+			t.Errorf("vCenter default compute = %s (cluster %v), want the first cluster", p.Compute.Name, p.IsCluster)
+		}
+		if esx && p.IsCluster {
+			t.Errorf("ESX placement claims a cluster")
+		}
+	}
+}
