@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vmware/govmomi/session"
@@ -45,6 +46,10 @@ type Client struct {
 
 	mu  sync.Mutex // serialises re-login
 	gen uint64     // incremented by every successful login
+
+	// perf caches the performance counter catalogue, read once per Client
+	// (see perf_counters.go).
+	perf atomic.Pointer[perfCatalogue]
 
 	// Defaults are the placement defaults resolved at start.
 	Defaults *Placement
