@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
@@ -121,18 +122,14 @@ func distributedVLAN(spec types.BaseVmwareDistributedVirtualSwitchVlanSpec) (*in
 	case *types.VmwareDistributedVirtualSwitchVlanIdSpec:
 		return &v.VlanId, ""
 	case *types.VmwareDistributedVirtualSwitchTrunkVlanSpec:
-		s := "trunk "
+		ranges := make([]string, len(v.VlanId))
 		for i, r := range v.VlanId {
-			if i > 0 {
-				s += ","
-			}
-			if r.Start == r.End {
-				s += fmt.Sprint(r.Start)
-			} else {
-				s += fmt.Sprintf("%d-%d", r.Start, r.End)
+			ranges[i] = fmt.Sprint(r.Start)
+			if r.End != r.Start {
+				ranges[i] += fmt.Sprintf("-%d", r.End)
 			}
 		}
-		return nil, s
+		return nil, "trunk " + strings.Join(ranges, ",")
 	case *types.VmwareDistributedVirtualSwitchPvlanSpec:
 		return nil, fmt.Sprintf("private VLAN %d", v.PvlanId)
 	}
@@ -163,5 +160,9 @@ func standardVLAN(specs []types.HostPortGroupSpec) (*int32, string, string) {
 		return &ids[0], "", vswitch
 	}
 	slices.Sort(ids)
-	return nil, fmt.Sprintf("differs between hosts: %v", ids), vswitch
+	list := make([]string, len(ids))
+	for i, id := range ids {
+		list[i] = fmt.Sprint(id)
+	}
+	return nil, "differs between hosts: " + strings.Join(list, ", "), vswitch
 }

@@ -8,17 +8,21 @@ import (
 // (group.name.rollup). Their numeric ids differ between vCenter and ESXi and
 // between versions, so they are always resolved through the catalogue.
 const (
-	ctrCPUUsageMHz  = "cpu.usagemhz.average"    // MHz
-	ctrCPUUsage     = "cpu.usage.average"       // hundredths of a percent
-	ctrCPUReady     = "cpu.ready.summation"     // milliseconds per sample interval
-	ctrMemConsumed  = "mem.consumed.average"    // KB
-	ctrMemActive    = "mem.active.average"      // KB
-	ctrMemGranted   = "mem.granted.average"     // KB
-	ctrMemUsage     = "mem.usage.average"       // hundredths of a percent
-	ctrNetReceived  = "net.received.average"    // KB/s
-	ctrNetTransmit  = "net.transmitted.average" // KB/s
-	ctrDiskRead     = "disk.read.average"       // KB/s
-	ctrDiskWrite    = "disk.write.average"      // KB/s
+	ctrCPUUsageMHz = "cpu.usagemhz.average"    // MHz
+	ctrCPUUsage    = "cpu.usage.average"       // hundredths of a percent
+	ctrCPUReady    = "cpu.ready.summation"     // milliseconds per sample interval
+	ctrMemConsumed = "mem.consumed.average"    // KB
+	ctrMemActive   = "mem.active.average"      // KB
+	ctrMemGranted  = "mem.granted.average"     // KB
+	ctrMemUsage    = "mem.usage.average"       // hundredths of a percent
+	ctrNetReceived = "net.received.average"    // KB/s
+	ctrNetTransmit = "net.transmitted.average" // KB/s
+	ctrDiskRead    = "disk.read.average"       // KB/s
+	ctrDiskWrite   = "disk.write.average"      // KB/s
+)
+
+// PerformanceManager properties the catalogue is read from.
+const (
 	perfPropCounter = "perfCounter"
 	perfPropHistory = "historicalInterval"
 )
