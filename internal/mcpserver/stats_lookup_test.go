@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -136,4 +137,27 @@ func readErrCode(t *testing.T, e *testenv.Env, uri string) int64 {
 		t.Fatalf("reading %s: error %v, want a JSON-RPC error", uri, err)
 	}
 	return werr.Code
+}
+
+// TestMonitoringSurface: the resource template is listed, and read-only mode
+// keeps every monitoring tool (their annotations say read-only).
+func TestMonitoringSurface(t *testing.T) {
+	e := testenv.New(t, testenv.Options{ReadOnly: true})
+	res, err := e.Client.ListResourceTemplates(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.ResourceTemplates) != 1 || res.ResourceTemplates[0].URITemplate != "vmstats://{vm_name}" ||
+		res.ResourceTemplates[0].MIMEType != "application/json" {
+		t.Errorf("resource templates = %+v, want vmstats://{vm_name} (application/json)", res.ResourceTemplates)
+	}
+	var names []string
+	for _, tool := range listTools(t, e) {
+		names = append(names, tool.Name)
+	}
+	for _, want := range []string{"get_vm_stats", "list_hosts", "list_datastores", "list_networks"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("read-only mode lacks %s; tools: %v", want, names)
+		}
+	}
 }
