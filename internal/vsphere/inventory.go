@@ -63,6 +63,11 @@ func (c *Client) snapshot(ctx context.Context) (*vmInventory, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newVMInventory(content), nil
+}
+
+// newVMInventory indexes retrieved VMs and their containers (names and parents).
+func newVMInventory(content []types.ObjectContent) *vmInventory {
 	inv := &vmInventory{nodes: make(map[types.ManagedObjectReference]node, len(content))}
 	var vms []types.ObjectContent
 	for _, oc := range content {
@@ -77,7 +82,7 @@ func (c *Client) snapshot(ctx context.Context) (*vmInventory, error) {
 	for _, oc := range vms {
 		inv.vms = append(inv.vms, inv.summary(oc))
 	}
-	return inv, nil
+	return inv
 }
 
 func (inv *vmInventory) summary(oc types.ObjectContent) VMSummary {

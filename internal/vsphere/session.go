@@ -47,6 +47,10 @@ type Client struct {
 	loginMu sync.Mutex    // serialises re-login
 	gen     atomic.Uint64 // incremented by every successful login
 
+	// perf caches the performance counter catalogue, read once per Client
+	// (see perf_counters.go).
+	perf atomic.Pointer[perfCatalogue]
+
 	// Defaults are the placement defaults resolved at start.
 	Defaults *Placement
 }

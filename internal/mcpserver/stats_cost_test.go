@@ -1,0 +1,92 @@
+package mcpserver_test
+
+import (
+	"context"
+	"maps"
+	"net/url"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/testenv"
+)
+
+// TestVMStatsSOAPBudget counts the SOAP requests of one stats read: at most
+// three, VM lookup included (one lookup retrieval, one retrieval of the VM's
+// configuration, one QueryPerf), the same on the first read of a session
+// (which also loads the counter catalogue), on a larger inventory, and over
+// the resource. A VM that is not powered on is not queried for samples.
+func TestVMStatsSOAPBudget(t *testing.T) {
+	live := map[string]int{"RetrievePropertiesEx": 2, "QueryPerf": 1}
+	off := map[string]int{"RetrievePropertiesEx": 2}
+	type read struct {
+		name string
+		args map[string]any // tool arguments; nil reads the resource of uri
+		uri  string
+		want map[string]int
+	}
+	cases := []struct {
+		name  string
+		opts  testenv.Options
+		reads []read
+	}{
+		{"vCenter", testenv.Options{}, []read{
+			{"first read of the session (loads the counter catalogue)", map[string]any{"name": "DC0_H0_VM0"}, "", live},
+			{"second read", map[string]any{"name": "DC0_H0_VM0"}, "", live},
+			{"by path", map[string]any{"name": "/DC0/vm/DC0_H0_VM0"}, "", live},
+			{"by id", map[string]any{"name": "$id"}, "", live},
+			{"30-minute window", map[string]any{"name": "DC0_H0_VM0", "window_minutes": 30}, "", live},
+			{"24-hour window", map[string]any{"name": "DC0_H0_VM0", "window_minutes": 1440}, "", live},
+			{"powered-off VM", map[string]any{"name": "DC0_C0_RP0_VM1"}, "", off},
+			{"resource", nil, "vmstats://" + url.PathEscape("/DC0/vm/DC0_H0_VM0"), live},
+		}},
+		{"vCenter, 8 VMs per pool", testenv.Options{VMsPerPool: 8}, []read{
+			{"first read", map[string]any{"name": "DC0_H0_VM5"}, "", live},
+			{"second read", map[string]any{"name": "DC0_C0_RP0_VM3"}, "", live},
+		}},
+		{"ESXi", testenv.Options{ESX: true}, []read{
+			{"first read", map[string]any{"name": "ha-host_VM0"}, "", live},
+			{"window", map[string]any{"name": "ha-host_VM0", "window_minutes": 120}, "", live},
+			{"resource", nil, "vmstats://ha-host_VM0", live},
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := testenv.New(t, c.opts)
+			for _, r := range c.reads {
+				if r.args["name"] == "$id" {
+					r.args = map[string]any{"name": vmByName(t, e, "DC0_H0_VM0").Self.Value}
+				}
+				e.ResetSOAP()
+				if r.args != nil {
+					testenv.CallOK[map[string]any](t, e, "get_vm_stats", r.args)
+				} else if _, err := e.Client.ReadResource(context.Background(), &mcp.ReadResourceParams{URI: r.uri}); err != nil {
+					t.Fatalf("%s: reading %s: %v", r.name, r.uri, err)
+				}
+				total, byMethod := e.SOAP()
+				t.Logf("%s: %d SOAP requests %v", r.name, total, byMethod)
+				if total > 3 || !maps.Equal(byMethod, r.want) {
+					t.Errorf("%s: %d SOAP requests %v, want %v", r.name, total, byMethod, r.want)
+				}
+			}
+		})
+	}
+}
+
+// TestPlacementListsSOAPBudget: each inventory tool is one container view and
+// one property retrieval, whatever the inventory size.
+func TestPlacementListsSOAPBudget(t *testing.T) {
+	want := map[string]int{"CreateContainerView": 1, "RetrievePropertiesEx": 1, "DestroyView": 1}
+	for _, opts := range []testenv.Options{{}, {VMsPerPool: 8}, {ESX: true}} {
+		e := testenv.New(t, opts)
+		for _, tool := range []string{"list_hosts", "list_datastores", "list_networks"} {
+			e.ResetSOAP()
+			testenv.CallOK[map[string]any](t, e, tool, map[string]any{})
+			total, byMethod := e.SOAP()
+			t.Logf("%s (ESX %v, %d VMs per pool): %d SOAP requests %v", tool, opts.ESX, opts.VMsPerPool, total, byMethod)
+			if !maps.Equal(byMethod, want) {
+				t.Errorf("%s: SOAP requests %v, want %v", tool, byMethod, want)
+			}
+		}
+	}
+}

@@ -1,0 +1,134 @@
+package vsphere
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vmware/govmomi/vim25/types"
+)
+
+// GetVMStats reads the performance and storage of one VM. Without a window
+// (windowMinutes 0) the live sections are the latest real-time sample; with a
+// window of up to an hour they summarise its 20-second samples, and up to a
+// day its 5-minute rollups. It costs at most three SOAP requests: the lookup,
+// the VM's configuration (with the counter catalogue on a Client's first read)
+// and one performance query, skipped for a VM that is not powered on.
+func (c *Client) GetVMStats(ctx context.Context, reference string, windowMinutes int) (*VMStats, error) {
+	if windowMinutes < 0 || windowMinutes > MaxStatsWindowMinutes {
+		return nil, fmt.Errorf("window_minutes must be between 1 and %d (24 hours), got %d", MaxStatsWindowMinutes, windowMinutes)
+	}
+	vm, err := c.findVMForStats(ctx, reference)
+	if err != nil {
+		return nil, err
+	}
+	t, err := c.loadStatsTarget(ctx, vm.Ref())
+	if err != nil {
+		return nil, err
+	}
+	out := &VMStats{
+		VM:         VMIdentity{ID: vm.ID, Name: t.vm.Name, Path: vm.Path},
+		PowerState: string(t.vm.Runtime.PowerState),
+		Storage:    t.storage(),
+	}
+	if cfg := t.vm.Config; cfg != nil {
+		out.CPUs, out.MemoryMB = cfg.Hardware.NumCPU, cfg.Hardware.MemoryMB
+	}
+	if t.vm.Summary.Storage == nil {
+		out.Notes = append(out.Notes, "vSphere reports no storage summary for this VM (it may be inaccessible)")
+	}
+	if t.vm.Runtime.PowerState != types.VirtualMachinePowerStatePoweredOn {
+		out.Notes = append(out.Notes, fmt.Sprintf("the VM is %s: no live performance samples exist, so cpu, memory, network and disk are null; storage is current", out.PowerState))
+		return out, nil
+	}
+
+	q, err := t.buildQuery(windowMinutes, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	out.Notes = append(out.Notes, q.notes...)
+	if len(q.spec.MetricId) == 0 {
+		return out, nil
+	}
+	m, err := c.queryPerf(ctx, q.spec)
+	if err != nil {
+		return nil, err
+	}
+	if m == nil {
+		out.Notes = append(out.Notes, "vSphere returned no performance samples for this VM (a VM powered on in the last minute has none yet, and historical rollups appear after up to 30 minutes)")
+		return out, nil
+	}
+	t.report(out, q, m, windowMinutes)
+	return out, nil
+}
+
+// report fills the live sections, the sample description and the window.
+func (t *statsTarget) report(out *VMStats, q *perfQuery, m *types.PerfEntityMetric, window int) {
+	names := make(map[int32]string, len(statsCounters))
+	for _, name := range statsCounters {
+		if id, ok := t.catalogue.id(name); ok {
+			names[id] = name
+		}
+	}
+	p := newPerfSamples(m, names)
+	live := t.liveSeries(p)
+	latest := live.figures(latestValue)
+
+	n := p.axis.len()
+	out.Live = true
+	out.Sample = &SampleInfo{
+		Source:          q.source,
+		IntervalSeconds: p.axis.intervals[n-1],
+		SampleCount:     n,
+		FirstSampleTime: p.axis.times[0],
+		LastSampleTime:  p.axis.times[n-1],
+	}
+	out.CPU, out.Memory, out.Network, out.Disk = &latest.CPU, &latest.Memory, &latest.Network, &latest.Disk
+	if window > 0 {
+		out.Window = &WindowStats{
+			Minutes: window,
+			Min:     live.figures(minValue),
+			Avg:     live.figures(meanValue),
+			Max:     live.figures(maxValue),
+		}
+	}
+	if len(p.unaligned) > 0 {
+		out.Notes = append(out.Notes, "values of "+strings.Join(p.unaligned, ", ")+" did not match the sample times and are left out")
+	}
+	if miss := live.missing(); len(miss) > 0 {
+		out.Notes = append(out.Notes, "vSphere has no value at the latest sample for "+strings.Join(miss, ", ")+
+			" (the statistics level of the interval may not collect it); those figures are null")
+	}
+}
+
+const bytesPerGB = 1 << 30
+
+func gb(bytes int64) float64 { return math.Round(float64(bytes)/bytesPerGB*100) / 100 }
+
+// storage reports the VM's space in total and per datastore.
+func (t *statsTarget) storage() StorageStats {
+	s := StorageStats{Datastores: []DatastoreUsage{}}
+	if sum := t.vm.Summary.Storage; sum != nil {
+		s.CommittedGB, s.UncommittedGB = gb(sum.Committed), gb(sum.Uncommitted)
+		s.ProvisionedGB, s.UnsharedGB = gb(sum.Committed+sum.Uncommitted), gb(sum.Unshared)
+	}
+	if t.vm.Storage == nil {
+		return s
+	}
+	for _, u := range t.vm.Storage.PerDatastoreUsage {
+		s.Datastores = append(s.Datastores, DatastoreUsage{
+			ID:            u.Datastore.Value,
+			Name:          t.datastores[u.Datastore],
+			CommittedGB:   gb(u.Committed),
+			UncommittedGB: gb(u.Uncommitted),
+			ProvisionedGB: gb(u.Committed + u.Uncommitted),
+			UnsharedGB:    gb(u.Unshared),
+		})
+	}
+	slices.SortFunc(s.Datastores, func(a, b DatastoreUsage) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
+	return s
+}

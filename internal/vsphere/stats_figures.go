@@ -1,0 +1,125 @@
+package vsphere
+
+import (
+	"strconv"
+)
+
+// liveSeries are the reported figures of every sample, in report units.
+type liveSeries struct {
+	cpuMHz, cpuPercent, cpuReady                   series
+	memConsumed, memActive, memGranted, memPercent series
+	rx, tx                                         series
+	nics                                           []nicSeries
+	diskRead, diskWrite                            series
+}
+
+type nicSeries struct {
+	nic    vNIC
+	rx, tx series
+}
+
+const kbPerMB = 1024
+
+// liveSeries converts raw counter values to report units.
+func (t *statsTarget) liveSeries(p *perfSamples) *liveSeries {
+	cat := t.catalogue
+	get := func(name string) series { return p.get(cat, name, "") }
+	l := &liveSeries{
+		cpuMHz:      get(ctrCPUUsageMHz),
+		cpuPercent:  get(ctrCPUUsage).scale(0.01), // hundredths of a percent
+		cpuReady:    t.readyPercent(get(ctrCPUReady), p.axis),
+		memConsumed: get(ctrMemConsumed).scale(1.0 / kbPerMB),
+		memActive:   get(ctrMemActive).scale(1.0 / kbPerMB),
+		memGranted:  get(ctrMemGranted).scale(1.0 / kbPerMB),
+		memPercent:  get(ctrMemUsage).scale(0.01),
+		diskRead:    get(ctrDiskRead),
+		diskWrite:   get(ctrDiskWrite),
+	}
+
+	// Network totals are the sum over the VM's virtual NICs, each identified
+	// by its device key; physical uplink instances (vmnic0...) that vCenter
+	// also reports for a VM are not counted. Without per-NIC series (rollups
+	// kept at a low statistics level) the VM-wide series is the total.
+	var rxs, txs []series
+	for _, n := range t.nics() {
+		inst := strconv.Itoa(int(n.key))
+		rx, tx := p.get(cat, ctrNetReceived, inst), p.get(cat, ctrNetTransmit, inst)
+		if rx == nil && tx == nil {
+			continue
+		}
+		l.nics = append(l.nics, nicSeries{nic: n, rx: rx, tx: tx})
+		if rx != nil {
+			rxs = append(rxs, rx)
+		}
+		if tx != nil {
+			txs = append(txs, tx)
+		}
+	}
+	l.rx, l.tx = sumSeries(rxs), sumSeries(txs)
+	if l.rx == nil {
+		l.rx = get(ctrNetReceived)
+	}
+	if l.tx == nil {
+		l.tx = get(ctrNetTransmit)
+	}
+	return l
+}
+
+// readyPercent turns ready milliseconds per sample into % of the sample
+// interval, averaged over the vCPUs (the VM-wide counter sums them).
+func (t *statsTarget) readyPercent(ms series, axis sampleAxis) series {
+	if ms == nil {
+		return nil
+	}
+	vcpus := float64(1)
+	if t.vm.Config != nil && t.vm.Config.Hardware.NumCPU > 0 {
+		vcpus = float64(t.vm.Config.Hardware.NumCPU)
+	}
+	out := make(series, len(ms))
+	for i, v := range ms {
+		iv := float64(axis.intervals[i])
+		if iv <= 0 {
+			iv = realtimeInterval
+		}
+		out[i] = v / (iv * 1000 * vcpus) * 100
+	}
+	return out
+}
+
+// figures reduces every series to one figure with r.
+func (l *liveSeries) figures(r reducer) LiveFigures {
+	f := LiveFigures{
+		CPU: CPUFigures{UsageMHz: r(l.cpuMHz), UsagePercent: r(l.cpuPercent), ReadyPercent: r(l.cpuReady)},
+		Memory: MemoryFigures{
+			ConsumedMB: r(l.memConsumed), ActiveMB: r(l.memActive),
+			GrantedMB: r(l.memGranted), UsagePercent: r(l.memPercent),
+		},
+		Network: NetworkFigures{RxKBPerSec: r(l.rx), TxKBPerSec: r(l.tx), NICs: []NICFigures{}},
+		Disk:    DiskFigures{ReadKBPerSec: r(l.diskRead), WriteKBPerSec: r(l.diskWrite)},
+	}
+	for _, n := range l.nics {
+		f.Network.NICs = append(f.Network.NICs, NICFigures{
+			Instance: strconv.Itoa(int(n.nic.key)), Label: n.nic.label, MAC: n.nic.mac,
+			RxKBPerSec: r(n.rx), TxKBPerSec: r(n.tx),
+		})
+	}
+	return f
+}
+
+// missing lists the figures the latest sample lacks, by counter name.
+func (l *liveSeries) missing() []string {
+	var out []string
+	for _, m := range []struct {
+		name string
+		s    series
+	}{
+		{ctrCPUUsageMHz, l.cpuMHz}, {ctrCPUUsage, l.cpuPercent}, {ctrCPUReady, l.cpuReady},
+		{ctrMemConsumed, l.memConsumed}, {ctrMemActive, l.memActive}, {ctrMemGranted, l.memGranted}, {ctrMemUsage, l.memPercent},
+		{ctrNetReceived, l.rx}, {ctrNetTransmit, l.tx}, {ctrDiskRead, l.diskRead}, {ctrDiskWrite, l.diskWrite},
+	} {
+		if latestValue(m.s) == nil {
+			out = append(out, m.name)
+		}
+	}
+	return out
+}
