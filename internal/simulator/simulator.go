@@ -12,11 +12,12 @@ import (
 	"net/url"
 	"sync"
 
-	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/session"
 	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
 )
@@ -35,6 +36,8 @@ type Options struct {
 	VMsPerPool int
 	// SessionTimeout, when set (e.g. "1s"), makes the simulator expire idle sessions.
 	SessionTimeout string
+	// Nested places the datacenter, and its host and VM folders' contents, inside folders.
+	Nested bool
 	// OnSOAP, when set, is called with the method name of every SOAP request
 	// the simulator serves (e.g. "RetrievePropertiesEx"), for counting in tests.
 	OnSOAP func(method string)
@@ -60,6 +63,9 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 	} else {
 		m.Datastore = 2
 		m.OpaqueNetwork = 1
+	}
+	if opts.Nested {
+		m.Folder = 1
 	}
 	if opts.VMsPerPool > 0 {
 		m.Machine = opts.VMsPerPool
@@ -136,44 +142,62 @@ func (s *Simulator) seed(ctx context.Context) error {
 		return fmt.Errorf("logging in to the simulator: %w", err)
 	}
 	defer func() { _ = session.NewManager(c).Logout(ctx) }()
-	finder := find.NewFinder(c)
-	dc, err := finder.DefaultDatacenter(ctx)
-	if err != nil {
-		return fmt.Errorf("seeding the simulator: %w", err)
+
+	var (
+		vms      []mo.VirtualMachine
+		clusters []mo.ComputeResource
+		dcs      []mo.Datacenter
+		dss      []mo.Datastore
+	)
+	root := c.ServiceContent.RootFolder
+	for _, q := range []struct {
+		kind  string
+		props []string
+		dst   any
+	}{
+		{"VirtualMachine", []string{"name"}, &vms},
+		{"ClusterComputeResource", []string{"name", "resourcePool"}, &clusters},
+		{"Datacenter", []string{"name", "vmFolder"}, &dcs},
+		{"Datastore", []string{"name"}, &dss},
+	} {
+		if err := retrieve(ctx, c, root, q.kind, q.props, q.dst); err != nil {
+			return fmt.Errorf("seeding the simulator: %w", err)
+		}
 	}
-	finder.SetDatacenter(dc)
-	vms, err := finder.VirtualMachineList(ctx, "*")
-	if err != nil || len(vms) == 0 {
-		return fmt.Errorf("seeding the simulator: no VMs: %v", err)
+	if len(vms) == 0 || len(dcs) == 0 || len(dss) == 0 {
+		return fmt.Errorf("seeding the simulator: the model has no VM, datacenter or datastore")
 	}
 	// The last VM is left powered off, so the demo shows both states.
-	if task, err := vms[len(vms)-1].PowerOff(ctx); err == nil {
+	if task, err := object.NewVirtualMachine(c, vms[len(vms)-1].Self).PowerOff(ctx); err == nil {
 		_ = task.Wait(ctx)
 	}
-	return s.addTemplate(ctx, c, finder, dc)
+	if len(clusters) == 0 {
+		// A standalone host's compute resource holds the pool.
+		if err := retrieve(ctx, c, root, "ComputeResource", []string{"name", "resourcePool"}, &clusters); err != nil || len(clusters) == 0 {
+			return fmt.Errorf("seeding the simulator: no compute resource: %v", err)
+		}
+	}
+	return s.addTemplate(ctx, c, object.NewFolder(c, dcs[0].VmFolder), object.NewResourcePool(c, *clusters[0].ResourcePool), dss[0].Name)
 }
 
-func (s *Simulator) addTemplate(ctx context.Context, c *vim25.Client, finder *find.Finder, dc *object.Datacenter) error {
-	folders, err := dc.Folders(ctx)
+func retrieve(ctx context.Context, c *vim25.Client, root types.ManagedObjectReference, kind string, props []string, dst any) error {
+	v, err := view.NewManager(c).CreateContainerView(ctx, root, []string{kind}, true)
 	if err != nil {
-		return fmt.Errorf("seeding the simulator: %w", err)
+		return err
 	}
-	pool, err := finder.ResourcePoolList(ctx, "*/Resources")
-	if err != nil || len(pool) == 0 {
-		return fmt.Errorf("seeding the simulator: no resource pool: %v", err)
-	}
-	dss, err := finder.DatastoreList(ctx, "*")
-	if err != nil || len(dss) == 0 {
-		return fmt.Errorf("seeding the simulator: no datastore: %v", err)
-	}
+	defer func() { _ = v.Destroy(ctx) }()
+	return v.Retrieve(ctx, []string{kind}, props, dst)
+}
+
+func (s *Simulator) addTemplate(ctx context.Context, c *vim25.Client, folder *object.Folder, pool *object.ResourcePool, datastore string) error {
 	spec := types.VirtualMachineConfigSpec{
 		Name:     TemplateName,
 		GuestId:  string(types.VirtualMachineGuestOsIdentifierUbuntu64Guest),
 		NumCPUs:  2,
 		MemoryMB: 2048,
-		Files:    &types.VirtualMachineFileInfo{VmPathName: fmt.Sprintf("[%s] %s", dss[0].Name(), TemplateName)},
+		Files:    &types.VirtualMachineFileInfo{VmPathName: fmt.Sprintf("[%s] %s", datastore, TemplateName)},
 	}
-	task, err := folders.VmFolder.CreateVM(ctx, spec, pool[0], nil)
+	task, err := folder.CreateVM(ctx, spec, pool, nil)
 	if err != nil {
 		return fmt.Errorf("seeding the simulator: creating the template: %w", err)
 	}

@@ -204,3 +204,31 @@ func TestPlacementDefaults(t *testing.T) {
 		}
 	}
 }
+
+// TestNestedFolders: datacenters, clusters and VMs inside folders are found,
+// and VM paths include the folders.
+func TestNestedFolders(t *testing.T) {
+	sim, _ := startSim(t, simulator.Options{Nested: true})
+	c := connect(t, sim, -1)
+	ctx := context.Background()
+	p, err := c.ResolvePlacement(ctx, PlacementNames{Datacenter: "DC0", Cluster: "DC0_C0", Network: "VM Network"})
+	if err != nil {
+		t.Fatalf("placement in nested folders: %v", err)
+	}
+	if p.Compute.Name != "DC0_C0" || p.Datastore.IsZero() {
+		t.Errorf("placement %+v", p)
+	}
+	list, err := c.ListVMs(ctx, ListFilter{}, 0, "")
+	if err != nil || list.Total == 0 {
+		t.Fatalf("list: %v %+v", err, list)
+	}
+	for _, v := range list.VMs {
+		if !strings.HasPrefix(v.Path, "/F0/DC0/vm/F0/") {
+			t.Errorf("%s path = %s, want it under /F0/DC0/vm/F0/", v.Name, v.Path)
+		}
+		got, err := c.FindVM(ctx, v.Path)
+		if err != nil || got.ID != v.ID {
+			t.Errorf("FindVM(%s) = %v, %v", v.Path, got, err)
+		}
+	}
+}
