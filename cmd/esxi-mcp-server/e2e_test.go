@@ -33,14 +33,8 @@ func TestStdioSimulator(t *testing.T) {
 	cmd := exec.Command(bin, "--simulator", "--transport", "stdio")
 	cmd.Env = append(os.Environ(), env...)
 	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	c := mcp.NewClient(&mcp.Implementation{Name: "stdio-test", Version: "1"}, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cs, err := c.Connect(ctx, &mcp.CommandTransport{Command: cmd}, nil)
-	if err != nil {
-		t.Fatalf("connect over stdio: %v", err)
-	}
+	cs := connectStdio(t, cmd, &stderr)
+	ctx := context.Background()
 	init := cs.InitializeResult()
 	if init.ServerInfo.Name != "esxi-mcp-server" || !strings.Contains(init.Instructions, "vSphere") {
 		t.Errorf("server info %+v, instructions %q", init.ServerInfo, init.Instructions)
@@ -69,11 +63,7 @@ func TestStdioSimulator(t *testing.T) {
 // stdio against a vCenter (an in-process simulator here) with TLS verified
 // through ca_file.
 func TestStdioConfigFile(t *testing.T) {
-	sim, err := simulator.Start(context.Background(), simulator.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
+	sim := startSimulator(t)
 	cfg := filepath.Join(t.TempDir(), "config.yaml")
 	writeConfig(t, cfg, map[string]any{
 		"vcenter_host": sim.URL.Host, "vcenter_user": sim.User, "vcenter_password": sim.Password,
@@ -81,19 +71,36 @@ func TestStdioConfigFile(t *testing.T) {
 	})
 	cmd := exec.Command(bin, "-c", cfg, "--transport", "stdio")
 	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	c := mcp.NewClient(&mcp.Implementation{Name: "stdio-test", Version: "1"}, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cs, err := c.Connect(ctx, &mcp.CommandTransport{Command: cmd}, nil)
-	if err != nil {
-		t.Fatalf("connect: %v\n%s", err, stderr.String())
-	}
+	cs := connectStdio(t, cmd, &stderr)
 	listVMs(t, cs)
 	_ = cs.Close()
 	if strings.Contains(stderr.String(), "level=INFO") {
 		t.Errorf("log_level warning still logged INFO lines:\n%s", stderr.String())
 	}
+}
+
+// connectStdio starts cmd as an MCP server over stdio, collecting its stderr.
+func connectStdio(t *testing.T, cmd *exec.Cmd, stderr *strings.Builder) *mcp.ClientSession {
+	t.Helper()
+	cmd.Stderr = stderr
+	c := mcp.NewClient(&mcp.Implementation{Name: "stdio-test", Version: "1"}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cs, err := c.Connect(ctx, &mcp.CommandTransport{Command: cmd}, nil)
+	if err != nil {
+		t.Fatalf("connect over stdio to %v: %v\n%s", cmd.Args, err, stderr.String())
+	}
+	return cs
+}
+
+func startSimulator(t *testing.T) *simulator.Simulator {
+	t.Helper()
+	sim, err := simulator.Start(context.Background(), simulator.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	return sim
 }
 
 func writeConfig(t *testing.T, path string, m map[string]any) {
@@ -161,11 +168,7 @@ func TestSIGINTCleansUp(t *testing.T) {
 // TestDebugLogsHaveNoSecrets runs a whole session at DEBUG, logging to a file,
 // and proves neither the vCenter password nor the API key appears in any line.
 func TestDebugLogsHaveNoSecrets(t *testing.T) {
-	sim, err := simulator.Start(context.Background(), simulator.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
+	sim := startSimulator(t)
 	dir := t.TempDir()
 	logFile := filepath.Join(dir, "logs", "nested", "server.log") // parent directories are created
 	const key = "api-key-5f0c9e77d1"
@@ -197,14 +200,8 @@ func TestDebugLogsHaveNoSecrets(t *testing.T) {
 
 	// The same configuration over stdio, logging to the file: stdout carries
 	// only the protocol, and the file has no secret either.
-	cmd := exec.Command(bin, "-c", cfg, "--transport", "stdio")
-	c := mcp.NewClient(&mcp.Implementation{Name: "stdio-test", Version: "1"}, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	stdio, err := c.Connect(ctx, &mcp.CommandTransport{Command: cmd}, nil)
-	if err != nil {
-		t.Fatalf("stdio with log_file: %v", err)
-	}
+	var stdioErr strings.Builder
+	stdio := connectStdio(t, exec.Command(bin, "-c", cfg, "--transport", "stdio"), &stdioErr)
 	listVMs(t, stdio)
 	_ = stdio.Close()
 	b, err := os.ReadFile(logFile)
