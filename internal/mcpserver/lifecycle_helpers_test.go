@@ -154,7 +154,9 @@ func slowTasks(t *testing.T, delays map[string]int) {
 // test can wait for something the server logs (no sleeping, no polling).
 type logRecords chan slog.Record
 
-func (c logRecords) Enabled(context.Context, slog.Level) bool { return true }
+func testLogger(c logRecords) *slog.Logger { return slog.New(c) }
+
+func (c logRecords) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
 func (c logRecords) Handle(_ context.Context, r slog.Record) error {
 	select {
 	case c <- r:

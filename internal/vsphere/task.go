@@ -127,12 +127,16 @@ func (c *Client) runTask(ctx context.Context, task *object.Task, what string, tr
 	}
 	info, err := task.WaitForResult(ctx, sink)
 	wg.Wait()
+	succeeded := err == nil && info != nil && info.State == types.TaskInfoStateSuccess
 	switch {
-	case err == nil:
+	case succeeded:
 		tr.stepDone(fmt.Sprintf("%s: vSphere task %s done", what, id))
 		return info, nil
 	case ctx.Err() != nil:
+		// govmomi's waiter returns no error when its context is cancelled.
 		return nil, c.cancelTask(ctx, task, what)
+	case err == nil:
+		return info, fmt.Errorf("%s: vSphere task %s ended in state %v", what, id, stateOf(info))
 	}
 	return info, describeFault(what, err)
 }
@@ -206,6 +210,13 @@ func (c *Client) do(ctx context.Context, what string, tr *tracker, start func(co
 	}
 	info, err := c.runTask(ctx, task, what, tr)
 	return task, info, err
+}
+
+func stateOf(info *types.TaskInfo) string {
+	if info == nil {
+		return "unknown"
+	}
+	return string(info.State)
 }
 
 // newVMOf returns the VM a successful create or clone task made.

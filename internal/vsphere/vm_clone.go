@@ -106,7 +106,6 @@ func (c *Client) CloneVM(ctx context.Context, s CloneVMSpec, p Progress) (*Clone
 	spec := s.cloneSpec(t, snapshot)
 	what := fmt.Sprintf("cloning %s to %s", refOf(src), s.Name)
 	tr := newTracker(p, 1)
-	tr.note(0, what)
 	vm, folder := object.NewVirtualMachine(c.vim, src.ref), object.NewFolder(c.vim, t.folder)
 	task, info, err := c.do(ctx, what, tr, func(ctx context.Context) (*object.Task, error) {
 		return vm.Clone(ctx, folder, s.Name, spec)

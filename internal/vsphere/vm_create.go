@@ -74,7 +74,6 @@ func (c *Client) CreateVM(ctx context.Context, s CreateVMSpec, p Progress) (*New
 		steps = 2
 	}
 	tr := newTracker(p, steps)
-	tr.note(0, what)
 	folder, pool, host := object.NewFolder(c.vim, t.folder), object.NewResourcePool(c.vim, t.pool), hostObject(c, t.host)
 	task, info, err := c.do(ctx, what, tr, func(ctx context.Context) (*object.Task, error) {
 		return folder.CreateVM(ctx, spec, pool, host)

@@ -54,7 +54,7 @@ func (c *Client) shutdownGuest(ctx context.Context, v *VMSummary, r *PowerResult
 		return state == poweredOff
 	})
 	switch {
-	case err == nil:
+	case state == poweredOff:
 		tr.stepDone(fmt.Sprintf("%s is powered off", refOf(v)))
 		r.PowerState, r.Changed = poweredOff, true
 		return r, nil
@@ -62,6 +62,8 @@ func (c *Client) shutdownGuest(ctx context.Context, v *VMSummary, r *PowerResult
 		return nil, fmt.Errorf("power_off_vm of %s was cancelled by the client while waiting for the guest to shut down; the shutdown request had already been sent to the guest and cannot be recalled", refOf(v))
 	case errors.Is(wctx.Err(), context.DeadlineExceeded):
 		return nil, &GuestShutdownTimeoutError{VM: refOf(v), Timeout: timeout, State: state}
+	case err == nil:
+		err = fmt.Errorf("the wait ended with the VM %s", state)
 	}
 	return nil, fmt.Errorf("waiting for %s to power off after a guest shutdown: %w", refOf(v), err)
 }

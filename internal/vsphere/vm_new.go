@@ -29,8 +29,11 @@ type NewVM struct {
 	Task         string   `json:"task" jsonschema:"id of the vSphere task that made it"`
 }
 
-// readNewVM reads a VM just made, in one retrieval, naming what it refers to from pi.
+// readNewVM reads a VM just made, in one retrieval, naming what it refers to
+// from pi. The VM exists whatever happens to the request now, so the answer is
+// completed even if the request was cancelled meanwhile.
 func (c *Client) readNewVM(ctx context.Context, ref types.ManagedObjectReference, pi *placementInventory) (*NewVM, error) {
+	ctx = context.WithoutCancel(ctx)
 	vm, err := c.retrieveVM(ctx, ref, []string{
 		"name", "parent", "resourcePool", "runtime.powerState", "runtime.host",
 		"config.hardware.numCPU", "config.hardware.memoryMB", "config.hardware.device",
