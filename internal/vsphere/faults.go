@@ -60,6 +60,7 @@ func faultReason(err error) (string, bool) {
 		badDS      *types.InvalidDatastore
 		notSupp    *types.NotSupported
 		state      types.BaseInvalidState
+		generic    *types.GenericVmConfigFault
 		vmConfig   types.BaseVmConfigFault
 		hostComm   types.BaseHostCommunication
 		canceled   *types.RequestCanceled
@@ -111,6 +112,8 @@ func faultReason(err error) (string, bool) {
 		return "this endpoint does not support the operation (a standalone ESXi host cannot clone, for example)", true
 	case as(err, &state):
 		return fmt.Sprintf("the object is not in a state that allows this (%s): a host in maintenance mode, a template, or another operation under way", faultName(state)), true
+	case as(err, &generic):
+		return fmt.Sprintf("vSphere rejected the VM configuration: %s", orDefault(generic.Reason, "no reason given")), true
 	case as(err, &vmConfig):
 		return fmt.Sprintf("vSphere rejected the VM configuration (%s)", faultName(vmConfig)), true
 	case as(err, &hostComm):
