@@ -111,67 +111,79 @@ func TestProgressNotifications(t *testing.T) {
 	mustVM(t, e, "progress-clone")
 }
 
-// TestCancelClone: cancelling a slow clone cancels the vSphere task and leaves
-// no new VM behind. The simulator marks a cancelled task failed at once but
-// still runs the clone when its delay ends; the server watches the task after
-// the cancel and deletes what it made, which this test waits for.
-func TestCancelClone(t *testing.T) {
-	progress := newProgressLog()
-	logs := make(logRecords, 1000)
-	e := testenv.New(t, testenv.Options{
-		ClientOptions: &mcp.ClientOptions{ProgressNotificationHandler: progress.handler},
-		Logger:        testLogger(logs),
-	})
-	slowTasks(t, map[string]int{"CloneVm": 2000})
-	before := inventory(t, e)
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	params := &mcp.CallToolParams{Name: "clone_vm", Arguments: map[string]any{"template_name": "DC0_C0_RP0_VM1", "new_name": "cancelled-clone"}}
-	params.SetProgressToken("clone-2")
-	returned := make(chan error, 1)
-	go func() {
-		_, err := e.Client.CallTool(ctx, params)
-		returned <- err
-	}()
-	first := progress.await(t, "naming the vSphere task", func(n *mcp.ProgressNotificationParams) bool { return taskID.MatchString(n.Message) })
-	id := taskID.FindString(first.Message)
-	cancel()
-	if err := <-returned; err == nil {
-		t.Fatal("the cancelled call returned no error to the client")
+// TestCancelLeavesNothing: cancelling a slow clone or create cancels the
+// vSphere task and leaves no new VM behind. The simulator marks a cancelled
+// task failed at once but still runs the operation when its delay ends; the
+// server watches the task after the cancel and deletes what it made, which
+// this test waits for.
+func TestCancelLeavesNothing(t *testing.T) {
+	cases := []struct {
+		tool, task, vm string // tool, simulated task name, name of the VM it would make
+		args           map[string]any
+	}{
+		{"clone_vm", "CloneVm", "cancelled-clone", map[string]any{"template_name": "DC0_C0_RP0_VM1", "new_name": "cancelled-clone"}},
+		{"create_vm", "CreateVm", "cancelled-create", map[string]any{"name": "cancelled-create", "cpu": 1, "memory": 256}},
 	}
+	for _, c := range cases {
+		t.Run(c.tool, func(t *testing.T) {
+			progress := newProgressLog()
+			logs := make(logRecords, 1000)
+			e := testenv.New(t, testenv.Options{
+				ClientOptions: &mcp.ClientOptions{ProgressNotificationHandler: progress.handler},
+				Logger:        testLogger(logs),
+			})
+			slowTasks(t, map[string]int{c.task: 2000})
+			before := inventory(t, e)
 
-	// The server answers the cancelled request only after the task settled and anything it made was removed.
-	var answer string
-	deadline := time.After(waitLimit)
-	for answer == "" {
-		select {
-		case r := <-logs:
-			if r.Message == "tool returned an error" && attr(r, "tool") == "clone_vm" {
-				answer = attr(r, "error")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			params := &mcp.CallToolParams{Name: c.tool, Arguments: c.args}
+			params.SetProgressToken("cancel-me")
+			returned := make(chan error, 1)
+			go func() {
+				_, err := e.Client.CallTool(ctx, params)
+				returned <- err
+			}()
+			first := progress.await(t, "naming the vSphere task", func(n *mcp.ProgressNotificationParams) bool { return taskID.MatchString(n.Message) })
+			id := taskID.FindString(first.Message)
+			cancel()
+			if err := <-returned; err == nil {
+				t.Fatal("the cancelled call returned no error to the client")
 			}
-		case <-deadline:
-			t.Fatal("the server never finished the cancelled clone_vm")
-		}
-	}
-	t.Logf("server's answer: %s", answer)
-	for _, want := range []string{"cancelled by the client", "vSphere task " + id + " was cancelled", "nothing is left behind"} {
-		if !strings.Contains(answer, want) {
-			t.Errorf("answer %q lacks %q", answer, want)
-		}
-	}
 
-	var task mo.Task
-	if err := property.DefaultCollector(e.Vim).RetrieveOne(context.Background(), types.ManagedObjectReference{Type: "Task", Value: id}, []string{"info"}, &task); err != nil {
-		t.Fatal(err)
-	}
-	if !task.Info.Cancelled {
-		t.Errorf("vSphere task %s is not marked cancelled: %+v", id, task.Info)
-	}
-	if vm := vmNamed(t, e, "cancelled-clone"); vm != nil {
-		t.Errorf("the cancelled clone %s is left behind", vm.Self.Value)
-	}
-	if after := inventory(t, e); !slices.Equal(before, after) {
-		t.Errorf("inventory changed:\nbefore %v\nafter  %v", before, after)
+			// The server answers the cancelled request once the task settled and anything it made was removed.
+			var answer string
+			deadline := time.After(waitLimit)
+			for answer == "" {
+				select {
+				case r := <-logs:
+					if r.Message == "tool returned an error" && attr(r, "tool") == c.tool {
+						answer = attr(r, "error")
+					}
+				case <-deadline:
+					t.Fatalf("the server never finished the cancelled %s", c.tool)
+				}
+			}
+			t.Logf("server's answer: %s", answer)
+			for _, want := range []string{"cancelled by the client", "vSphere task " + id + " was cancelled", "nothing is left behind"} {
+				if !strings.Contains(answer, want) {
+					t.Errorf("answer %q lacks %q", answer, want)
+				}
+			}
+
+			var task mo.Task
+			if err := property.DefaultCollector(e.Vim).RetrieveOne(context.Background(), types.ManagedObjectReference{Type: "Task", Value: id}, []string{"info"}, &task); err != nil {
+				t.Fatal(err)
+			}
+			if !task.Info.Cancelled {
+				t.Errorf("vSphere task %s is not marked cancelled: %+v", id, task.Info)
+			}
+			if vm := vmNamed(t, e, c.vm); vm != nil {
+				t.Errorf("the cancelled VM %s is left behind", vm.Self.Value)
+			}
+			if after := inventory(t, e); !slices.Equal(before, after) {
+				t.Errorf("inventory changed:\nbefore %v\nafter  %v", before, after)
+			}
+		})
 	}
 }
