@@ -87,7 +87,7 @@ func (c *Client) CloneVM(ctx context.Context, s CloneVMSpec, p Progress) (*Clone
 			}
 		}
 	}
-	s.Placement.Cluster, s.Placement.Network = "", ""
+	s.Placement.Cluster, s.Placement.Network = "", "" // a clone keeps the source's NICs; its pool or host sets its cluster
 	t, err := pi.resolveTarget(s.Placement, def, c.Defaults)
 	if err != nil {
 		return nil, err
