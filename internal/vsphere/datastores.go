@@ -62,7 +62,7 @@ func (c *Client) ListDatastores(ctx context.Context, name string) (*DatastoreLis
 	out := &DatastoreList{Datastores: []DatastoreInfo{}}
 	for _, ds := range stores {
 		if matchName(name, ds.Name) {
-			out.Datastores = append(out.Datastores, datastoreInfo(ds, hostNames))
+			out.Datastores = append(out.Datastores, newDatastoreInfo(ds, hostNames))
 		}
 	}
 	slices.SortFunc(out.Datastores, func(a, b DatastoreInfo) int { return byNameThenID(a.Name, a.ID, b.Name, b.ID) })
@@ -70,7 +70,7 @@ func (c *Client) ListDatastores(ctx context.Context, name string) (*DatastoreLis
 	return out, nil
 }
 
-func datastoreInfo(ds mo.Datastore, hostNames map[types.ManagedObjectReference]string) DatastoreInfo {
+func newDatastoreInfo(ds mo.Datastore, hostNames map[types.ManagedObjectReference]string) DatastoreInfo {
 	s := ds.Summary
 	info := DatastoreInfo{
 		ID:              ds.Self.Value,

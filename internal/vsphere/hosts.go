@@ -68,7 +68,7 @@ func (c *Client) ListHosts(ctx context.Context, name string) (*HostList, error) 
 		if !matchName(name, h.Name) {
 			continue
 		}
-		info := hostInfo(h)
+		info := newHostInfo(h)
 		if h.Parent != nil {
 			info.Cluster = clusters[*h.Parent]
 		}
@@ -79,7 +79,7 @@ func (c *Client) ListHosts(ctx context.Context, name string) (*HostList, error) 
 	return out, nil
 }
 
-func hostInfo(h mo.HostSystem) HostInfo {
+func newHostInfo(h mo.HostSystem) HostInfo {
 	info := HostInfo{
 		ID:              h.Self.Value,
 		Name:            h.Name,

@@ -23,7 +23,8 @@ type VMSummary struct {
 	UUID         string `json:"uuid,omitempty" jsonschema:"BIOS UUID"`
 	InstanceUUID string `json:"instance_uuid,omitempty" jsonschema:"vCenter instance UUID"`
 
-	ref types.ManagedObjectReference
+	ref          types.ManagedObjectReference
+	toolsRunning string // guest.toolsRunningStatus, for guest operations
 }
 
 // Ref is the VM's managed object reference.
@@ -33,6 +34,7 @@ var vmSummaryProps = []string{
 	"name", "parent", "runtime.powerState", "runtime.host",
 	"config.hardware.numCPU", "config.hardware.memoryMB", "config.guestFullName",
 	"config.template", "config.uuid", "config.instanceUuid", "guest.ipAddress",
+	"guest.toolsRunningStatus",
 }
 
 // inventorySpecs are the properties of one VM inventory snapshot: every VM, and
@@ -96,6 +98,7 @@ func (inv *vmInventory) summary(oc types.ObjectContent) VMSummary {
 		UUID:         str(m, "config.uuid"),
 		InstanceUUID: str(m, "config.instanceUuid"),
 		ref:          oc.Obj,
+		toolsRunning: str(m, "guest.toolsRunningStatus"),
 	}
 	if ps, ok := m["runtime.powerState"].(types.VirtualMachinePowerState); ok {
 		v.PowerState = string(ps)

@@ -78,7 +78,7 @@ func (c *Client) ListNetworks(ctx context.Context, name string) (*NetworkList, e
 	}
 	out := &NetworkList{Networks: []NetworkInfo{}}
 	for _, n := range nets {
-		info := networkInfo(n, switches, pgs)
+		info := newNetworkInfo(n, switches, pgs)
 		if matchName(name, info.Name) {
 			out.Networks = append(out.Networks, info)
 		}
@@ -88,7 +88,7 @@ func (c *Client) ListNetworks(ctx context.Context, name string) (*NetworkList, e
 	return out, nil
 }
 
-func networkInfo(obj any, switches map[types.ManagedObjectReference]string, pgs map[string][]types.HostPortGroupSpec) NetworkInfo {
+func newNetworkInfo(obj any, switches map[types.ManagedObjectReference]string, pgs map[string][]types.HostPortGroupSpec) NetworkInfo {
 	base := func(n mo.Network, kind string) NetworkInfo {
 		return NetworkInfo{ID: n.Self.Value, Name: n.Name, Kind: kind, HostCount: len(n.Host), VMCount: len(n.Vm)}
 	}

@@ -52,15 +52,23 @@ var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-
 // retrieval (a container view and one property-collector call) whatever the
 // inventory size, and never guesses between several matches.
 func (c *Client) FindVM(ctx context.Context, reference string) (*VMSummary, error) {
+	_, v, err := c.lookupVM(ctx, reference)
+	return v, err
+}
+
+// lookupVM is FindVM that also returns the snapshot the VM was found in, whose
+// names and parents give the paths of its folder, pool and host.
+func (c *Client) lookupVM(ctx context.Context, reference string) (*vmInventory, *VMSummary, error) {
 	reference = strings.TrimSpace(reference)
 	if reference == "" {
-		return nil, fmt.Errorf("a VM reference (name, inventory path, id or UUID) is required")
+		return nil, nil, fmt.Errorf("a VM reference (name, inventory path, id or UUID) is required")
 	}
 	inv, err := c.snapshot(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("looking up VM %q: %w", reference, err)
+		return nil, nil, fmt.Errorf("looking up VM %q: %w", reference, err)
 	}
-	return inv.find(reference)
+	v, err := inv.find(reference)
+	return inv, v, err
 }
 
 func (inv *vmInventory) find(reference string) (*VMSummary, error) {

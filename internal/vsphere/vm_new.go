@@ -1,0 +1,98 @@
+package vsphere
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/vim25/mo"
+	"github.com/vmware/govmomi/vim25/types"
+)
+
+// NewVM is a VM that create_vm or clone_vm made, as vSphere reports it afterwards.
+type NewVM struct {
+	ID           string   `json:"id" jsonschema:"managed object id, e.g. vm-42"`
+	Name         string   `json:"name"`
+	Path         string   `json:"path" jsonschema:"inventory path"`
+	PowerState   string   `json:"power_state"`
+	CPUs         int32    `json:"cpus"`
+	MemoryMB     int32    `json:"memory_mb"`
+	GuestID      string   `json:"guest_id"`
+	VMXPath      string   `json:"vmx_path" jsonschema:"the VM's configuration file on its datastore, e.g. [LocalDS_0] web-01/web-01.vmx"`
+	Folder       string   `json:"folder" jsonschema:"inventory path of its folder"`
+	ResourcePool string   `json:"resource_pool" jsonschema:"inventory path of its resource pool"`
+	Cluster      string   `json:"cluster,omitempty"`
+	Host         string   `json:"host,omitempty"`
+	Disks        []VMDisk `json:"disks"`
+	NICs         []VMNIC  `json:"nics"`
+	Notes        []string `json:"notes,omitempty" jsonschema:"things worth knowing about how the VM was made"`
+	Task         string   `json:"task" jsonschema:"id of the vSphere task that made it"`
+}
+
+// readNewVM reads a VM just made, in one retrieval, naming what it refers to
+// from pi. The VM exists whatever happens to the request now, so the answer is
+// completed even if the request was cancelled meanwhile.
+func (c *Client) readNewVM(ctx context.Context, ref types.ManagedObjectReference, pi *placementInventory) (*NewVM, error) {
+	ctx = context.WithoutCancel(ctx)
+	vm, err := c.retrieveVM(ctx, ref, []string{
+		"name", "parent", "resourcePool", "runtime.powerState", "runtime.host",
+		"config.hardware.numCPU", "config.hardware.memoryMB", "config.hardware.device",
+		"config.guestId", "config.files.vmPathName",
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading the new VM %s: %w", ref.Value, err)
+	}
+	out := &NewVM{ID: ref.Value, Name: vm.Name, PowerState: string(vm.Runtime.PowerState)}
+	if vm.Parent != nil {
+		out.Folder = pi.path(*vm.Parent)
+		out.Path = out.Folder + "/" + vm.Name
+	}
+	if vm.ResourcePool != nil {
+		out.ResourcePool = pi.path(*vm.ResourcePool)
+	}
+	if h := vm.Runtime.Host; h != nil {
+		out.Host = pi.hosts[*h].name
+		if cr := pi.computeOf(pi.hosts[*h].parent); cr != nil {
+			out.Cluster = cr.name
+		}
+	}
+	if cfg := vm.Config; cfg != nil {
+		out.CPUs, out.MemoryMB, out.GuestID = cfg.Hardware.NumCPU, cfg.Hardware.MemoryMB, cfg.GuestId
+		out.VMXPath = cfg.Files.VmPathName
+		out.Disks, out.NICs = devicesOf(cfg.Hardware.Device, func(r types.ManagedObjectReference) string {
+			return pi.datastores[r].name
+		}, pi.networkNames())
+	}
+	return out, nil
+}
+
+// retrieveVM reads some properties of one VM.
+func (c *Client) retrieveVM(ctx context.Context, ref types.ManagedObjectReference, props []string) (*mo.VirtualMachine, error) {
+	var vms []mo.VirtualMachine
+	if err := c.retrieveRefs(ctx, []types.ManagedObjectReference{ref}, props, &vms); err != nil {
+		return nil, err
+	}
+	if len(vms) != 1 {
+		return nil, fmt.Errorf("VM %s is not in the inventory (deleted meanwhile?)", ref.Value)
+	}
+	return &vms[0], nil
+}
+
+// undoNewVM removes a VM that a cancelled create or clone made anyway, and
+// records the outcome in e.
+func (c *Client) undoNewVM(ctx context.Context, e *CancelledError, ref types.ManagedObjectReference, name string) {
+	ctx = context.WithoutCancel(ctx)
+	vm := object.NewVirtualMachine(c.vim, ref)
+	what := fmt.Sprintf("removing VM %s (%s), made despite the cancel", name, ref.Value)
+	if state, err := vm.PowerState(ctx); err == nil && state != types.VirtualMachinePowerStatePoweredOff {
+		_, _, _ = c.do(ctx, what, nil, vm.PowerOff)
+	}
+	_, _, err := c.do(ctx, what, nil, vm.Destroy)
+	if err != nil {
+		e.UndoErr = fmt.Errorf("VM %s (%s) is left behind, delete it with delete_vm: %w", name, ref.Value, err)
+		c.log.Warn("could not remove a VM made despite a cancel", "vm", ref.Value, "error", err)
+		return
+	}
+	e.Undone = fmt.Sprintf("VM %s (%s), made before the cancel took effect, was deleted again; nothing is left behind", name, ref.Value)
+	c.log.Info("removed a VM made despite a cancel", "vm", ref.Value, "name", name)
+}
