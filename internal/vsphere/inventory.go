@@ -2,8 +2,10 @@ package vsphere
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
+	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
@@ -59,13 +61,51 @@ type vmInventory struct {
 	nodes map[types.ManagedObjectReference]node
 }
 
-// snapshot retrieves every VM with its summary properties in one property-collector call.
+// snapshot retrieves every VM with its summary properties, and the folders,
+// datacenters, hosts, clusters and pools that give each its path, host and
+// cluster, in ONE SOAP request whatever the inventory size: a
+// RetrievePropertiesEx that traverses the inventory from the root folder
+// (plus ContinueRetrievePropertiesEx pages only when vCenter splits a very large
+// result). No container view is created, so there is none to destroy.
 func (c *Client) snapshot(ctx context.Context) (*vmInventory, error) {
-	content, err := c.retrieveView(ctx, c.vim.ServiceContent.RootFolder, inventorySpecs)
+	req := types.RetrieveProperties{SpecSet: []types.PropertyFilterSpec{{
+		ObjectSet: []types.ObjectSpec{{
+			Obj:       c.vim.ServiceContent.RootFolder,
+			Skip:      types.NewBool(true),
+			SelectSet: inventoryTraversal(),
+		}},
+		PropSet: inventorySpecs,
+	}}}
+	res, err := property.DefaultCollector(c.vim).RetrieveProperties(ctx, req)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("retrieving the VM inventory: %w", err)
 	}
-	return newVMInventory(content), nil
+	return newVMInventory(res.Returnval), nil
+}
+
+// inventoryTraversal walks from the root folder through nested folders to
+// every datacenter, its VM folder (VMs, vApps and their VMs) and its host
+// folder (clusters and standalone hosts, their hosts and resource pools).
+func inventoryTraversal() []types.BaseSelectionSpec {
+	sel := func(names ...string) []types.BaseSelectionSpec {
+		out := make([]types.BaseSelectionSpec, len(names))
+		for i, n := range names {
+			out[i] = &types.SelectionSpec{Name: n}
+		}
+		return out
+	}
+	traverse := func(name, typ, path string, next ...string) *types.TraversalSpec {
+		return &types.TraversalSpec{SelectionSpec: types.SelectionSpec{Name: name}, Type: typ, Path: path, SelectSet: sel(next...)}
+	}
+	return []types.BaseSelectionSpec{
+		traverse("folderChildren", "Folder", "childEntity", "folderChildren", "dcVMs", "dcHosts", "crHosts", "crPools", "vAppVMs"),
+		traverse("dcVMs", "Datacenter", "vmFolder", "folderChildren"),
+		traverse("dcHosts", "Datacenter", "hostFolder", "folderChildren"),
+		traverse("crHosts", "ComputeResource", "host"),
+		traverse("crPools", "ComputeResource", "resourcePool", "poolChildren", "vAppVMs"),
+		traverse("poolChildren", "ResourcePool", "resourcePool", "poolChildren", "vAppVMs"),
+		traverse("vAppVMs", "VirtualApp", "vm"),
+	}
 }
 
 // newVMInventory indexes retrieved VMs and their containers (names and parents).

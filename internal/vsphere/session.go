@@ -43,6 +43,7 @@ type Client struct {
 	user *url.Userinfo
 	log  *slog.Logger
 	host string
+	jar  *sessionJar
 
 	loginMu sync.Mutex    // serialises re-login
 	gen     atomic.Uint64 // incremented by every successful login
@@ -64,6 +65,8 @@ func Connect(ctx context.Context, opts ConnectOptions) (*Client, error) {
 	u := *opts.URL
 	u.User = nil
 	sc := soap.NewClient(&u, opts.Insecure)
+	jar := newSessionJar()
+	sc.Jar = jar // before the first request: nothing uses the client yet
 	if opts.Insecure {
 		log.Warn("TLS verification of vCenter is disabled (insecure: true); do not use this in production", "host", u.Host)
 	} else {
@@ -84,6 +87,7 @@ func Connect(ctx context.Context, opts ConnectOptions) (*Client, error) {
 		user: url.UserPassword(opts.User, opts.Password),
 		log:  log,
 		host: u.Host,
+		jar:  jar,
 	}
 	rt := soap.RoundTripper(&reloginRoundTripper{next: sc, client: c})
 	if opts.KeepAlive >= 0 {
@@ -138,6 +142,7 @@ func (c *Client) relogin(ctx context.Context, seen uint64) error {
 		return nil
 	}
 	c.log.Warn("vSphere session expired; logging in again", "host", c.host)
+	c.jar.reset() // a fresh session, whatever vCenter thinks of the old cookie
 	if err := c.sm.Login(ctx, c.user); err != nil {
 		return err
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	vsim "github.com/vmware/govmomi/simulator"
+
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/simulator"
 )
 
@@ -108,31 +110,51 @@ func TestInsecureSkipsVerification(t *testing.T) {
 }
 
 // TestSessionExpiryRecovery: the simulator expires idle sessions after 1 s; a
-// call after expiry succeeds through a transparent re-login.
+// call after expiry succeeds through a transparent re-login. (The simulator
+// serves property retrievals without a session, unlike vCenter, so the call
+// here is one it does authenticate: creating a container view.)
 func TestSessionExpiryRecovery(t *testing.T) {
 	sim, counter := startSim(t, simulator.Options{SessionTimeout: "1s"})
 	base := counter.get("Login") // the simulator's own seeding session
 	c := connect(t, sim, -1)
 	ctx := context.Background()
-	if _, err := c.ListVMs(ctx, ListFilter{}, 0, ""); err != nil {
+	names := PlacementNames{Network: "VM Network"}
+	if _, err := c.ResolvePlacement(ctx, names); err != nil {
 		t.Fatal(err)
 	}
 	if got := counter.get("Login") - base; got != 1 {
 		t.Fatalf("logins before expiry = %d, want 1", got)
 	}
 	time.Sleep(2500 * time.Millisecond) // let the simulator expire the idle session
-	list, err := c.ListVMs(ctx, ListFilter{}, 0, "")
-	if err != nil {
+	if _, err := c.ResolvePlacement(ctx, names); err != nil {
 		t.Fatalf("call after session expiry failed: %v", err)
-	}
-	if list.Total == 0 {
-		t.Error("no VMs after re-login")
 	}
 	if got := counter.get("Login") - base; got != 2 {
 		t.Errorf("logins after expiry = %d, want 2 (one transparent re-login)", got)
 	}
-	if err := c.Ready(ctx); err != nil {
-		t.Errorf("Ready after re-login: %v", err)
+	if list, err := c.ListVMs(ctx, ListFilter{}, 0, ""); err != nil || list.Total == 0 {
+		t.Errorf("list after re-login: %v", err)
+	}
+}
+
+// TestNotAuthenticatedOnListRelogsIn: when vCenter answers the inventory
+// retrieval with NotAuthenticated (as it does for an expired session), list
+// logs in again and retries once.
+func TestNotAuthenticatedOnListRelogsIn(t *testing.T) {
+	sim, counter := startSim(t, simulator.Options{})
+	base := counter.get("Login")
+	c := connect(t, sim, -1)
+	sim.Model().Service.AddFaultRule(&vsim.FaultInjectionRule{
+		MethodName: "RetrievePropertiesEx", ObjectType: "*", ObjectName: "*",
+		Probability: 1, MaxCount: 1, Enabled: true, FaultType: vsim.FaultTypeNotAuthenticated,
+	})
+	t.Cleanup(sim.Model().Service.ClearFaultRules)
+	list, err := c.ListVMs(context.Background(), ListFilter{}, 0, "")
+	if err != nil || list.Total == 0 {
+		t.Fatalf("list after NotAuthenticated: %+v, %v", list, err)
+	}
+	if got := counter.get("Login") - base; got != 2 {
+		t.Errorf("logins = %d, want 2 (the first, and one re-login)", got)
 	}
 }
 

@@ -2,7 +2,6 @@ package vsphere
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"testing"
 
@@ -69,41 +68,6 @@ func TestCounterCatalogueReadOnce(t *testing.T) {
 		for _, name := range statsCounters {
 			if id, ok := first.id(name); !ok || id != byName[name].Key {
 				t.Errorf("ESX %v: catalogue id of %s = %d, %v; the server says %d", esx, name, id, ok, byName[name].Key)
-			}
-		}
-	}
-}
-
-// TestStatsLookupMatchesFindVM: the stats path's one-request lookup resolves
-// every reference to the same VM as FindVM, and fails the same way.
-func TestStatsLookupMatchesFindVM(t *testing.T) {
-	for _, esx := range []bool{false, true} {
-		c, _ := connectSim(t, esx)
-		ctx := context.Background()
-		list, err := c.ListVMs(ctx, ListFilter{IncludeTemplates: true}, MaxListLimit, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(list.VMs) < 3 {
-			t.Fatalf("only %d VMs", len(list.VMs))
-		}
-		for _, v := range list.VMs {
-			for _, ref := range []string{v.Name, v.Path, v.ID, v.UUID, v.InstanceUUID} {
-				want, err := c.FindVM(ctx, ref)
-				if err != nil {
-					t.Fatalf("FindVM(%q): %v", ref, err)
-				}
-				got, err := c.findVMForStats(ctx, ref)
-				if err != nil || got.ID != want.ID || got.Path != want.Path || got.Name != want.Name {
-					t.Errorf("ESX %v: stats lookup of %q = %+v, %v; FindVM found %s %s", esx, ref, got, err, want.ID, want.Path)
-				}
-			}
-		}
-		for _, ref := range []string{"no-such-vm", "/DC0/vm/nothing", "vm-99999", "00000000-0000-0000-0000-000000000000"} {
-			_, err := c.findVMForStats(ctx, ref)
-			var nf *NotFoundError
-			if !errors.As(err, &nf) {
-				t.Errorf("stats lookup of %q: %v, want NotFoundError", ref, err)
 			}
 		}
 	}

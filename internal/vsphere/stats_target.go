@@ -3,7 +3,6 @@ package vsphere
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/vmware/govmomi/fault"
 	"github.com/vmware/govmomi/property"
@@ -11,71 +10,10 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 )
 
-// A stats read has a budget of three SOAP requests, VM lookup included.
-// FindVM alone costs three (CreateContainerView, RetrievePropertiesEx,
-// DestroyView), so the stats path resolves the VM differently, in two
-// property retrievals and no view:
-//
-//  1. findVMForStats: one RetrievePropertiesEx that walks the VM folders from
-//     the root folder with a traversal spec, fetching only what resolution
-//     needs (names, parents, UUIDs). The match rules are FindVM's own
-//     (vmInventory.find), so a reference means the same VM to every tool.
-//  2. statsTarget: one RetrievePropertiesEx for that VM's configuration and
-//     storage, the names of its datastores (traversed from the VM) and, on the
-//     first read of a Client, the performance counter catalogue.
-//
-// The performance query is the third request. FindVM keeps its container view:
-// other callers rely on its VM summaries (host, cluster, power state).
-
-// vmLookupSpecs are the properties name resolution needs: enough to match a
-// name, path, id or UUID and to build inventory paths for candidates.
-var vmLookupSpecs = []types.PropertySpec{
-	{Type: "VirtualMachine", PathSet: []string{"name", "parent", "config.uuid", "config.instanceUuid"}},
-	{Type: "Folder", PathSet: []string{"name", "parent"}},
-	{Type: "Datacenter", PathSet: []string{"name", "parent"}},
-}
-
-// vmFolderTraversal reaches every VM below the root folder: nested folders,
-// each datacenter's VM folder, and the VMs of vApps (and of nested vApps).
-func vmFolderTraversal() []types.BaseSelectionSpec {
-	sel := func(names ...string) []types.BaseSelectionSpec {
-		out := make([]types.BaseSelectionSpec, len(names))
-		for i, n := range names {
-			out[i] = &types.SelectionSpec{Name: n}
-		}
-		return out
-	}
-	return []types.BaseSelectionSpec{
-		&types.TraversalSpec{SelectionSpec: types.SelectionSpec{Name: "folderChildren"}, Type: "Folder", Path: "childEntity",
-			SelectSet: sel("folderChildren", "datacenterVMs", "vAppVMs", "vAppChildren")},
-		&types.TraversalSpec{SelectionSpec: types.SelectionSpec{Name: "datacenterVMs"}, Type: "Datacenter", Path: "vmFolder",
-			SelectSet: sel("folderChildren")},
-		&types.TraversalSpec{SelectionSpec: types.SelectionSpec{Name: "vAppVMs"}, Type: "VirtualApp", Path: "vm"},
-		&types.TraversalSpec{SelectionSpec: types.SelectionSpec{Name: "vAppChildren"}, Type: "VirtualApp", Path: "resourcePool",
-			SelectSet: sel("vAppVMs", "vAppChildren")},
-	}
-}
-
-// findVMForStats resolves a VM reference like FindVM, in one SOAP request.
-func (c *Client) findVMForStats(ctx context.Context, reference string) (*VMSummary, error) {
-	reference = strings.TrimSpace(reference)
-	if reference == "" {
-		return nil, fmt.Errorf("a VM reference (name, inventory path, id or UUID) is required")
-	}
-	req := types.RetrieveProperties{SpecSet: []types.PropertyFilterSpec{{
-		ObjectSet: []types.ObjectSpec{{
-			Obj:       c.vim.ServiceContent.RootFolder,
-			Skip:      types.NewBool(true),
-			SelectSet: vmFolderTraversal(),
-		}},
-		PropSet: vmLookupSpecs,
-	}}}
-	res, err := property.DefaultCollector(c.vim).RetrieveProperties(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("looking up VM %q: %w", reference, err)
-	}
-	return newVMInventory(res.Returnval).find(reference)
-}
+// A stats read has a budget of three SOAP requests: FindVM (one retrieval),
+// statsTarget (one retrieval: the VM's configuration and storage, the names of
+// its datastores and, on a Client's first read, the counter catalogue) and the
+// performance query.
 
 // statsVMProps are the VM properties a stats read reports or needs for its query.
 var statsVMProps = []string{

@@ -54,7 +54,7 @@ func NormalizePowerState(s string) (string, error) {
 }
 
 // ListVMs returns one page of VMs sorted by name then id. Whatever the inventory
-// size it costs one container view and one property retrieval.
+// size it costs one property retrieval (see snapshot).
 func (c *Client) ListVMs(ctx context.Context, f ListFilter, limit int, cursor string) (*VMList, error) {
 	ps, err := NormalizePowerState(f.PowerState)
 	if err != nil {

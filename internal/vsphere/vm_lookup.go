@@ -48,9 +48,9 @@ func (e *AmbiguousError) Error() string {
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$`)
 
 // FindVM resolves a VM reference: a name, an inventory path (/DC0/vm/web-01), a
-// managed object id (vm-42) or a BIOS or instance UUID. It costs one inventory
-// retrieval (a container view and one property-collector call) whatever the
-// inventory size, and never guesses between several matches.
+// managed object id (vm-42) or a BIOS or instance UUID. It costs one SOAP
+// request (the inventory snapshot) whatever the inventory size, and never
+// guesses between several matches.
 func (c *Client) FindVM(ctx context.Context, reference string) (*VMSummary, error) {
 	_, v, err := c.lookupVM(ctx, reference)
 	return v, err
