@@ -79,7 +79,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"restart of a VM that is off", "restart_vm", map[string]any{"name": off}, []string{"poweredOff", "power_on_vm"}},
 		{"suspend of a VM that is off", "suspend_vm", map[string]any{"name": off}, []string{"only a running VM can be suspended"}},
 		{"power on a template", "power_on_vm", map[string]any{"name": simulator.TemplateName}, []string{"is a template"}},
-		{"linked clone without a snapshot", "clone_vm", map[string]any{"template_name": off, "new_name": "lc", "linked": true}, []string{"has no snapshot", "create_snapshot"}},
+		{"linked clone without a snapshot", "clone_vm", map[string]any{"template_name": off, "new_name": "lc", "linked": true}, []string{"has no snapshot", "take a snapshot", "without linked"}},
 		{"clone to a used name", "clone_vm", map[string]any{"template_name": simulator.TemplateName, "new_name": off}, []string{"already used in folder /DC0/vm"}},
 		{"clone of an unknown source", "clone_vm", map[string]any{"template_name": "golden-image", "new_name": "c"}, []string{`VM "golden-image" not found`}},
 		{"clone to an unknown datastore", "clone_vm", map[string]any{"template_name": off, "new_name": "c", "datastore": "ds9"}, []string{`datastore "ds9" not found`}},

@@ -63,7 +63,7 @@ func (c *Client) CloneVM(ctx context.Context, s CloneVMSpec, p Progress) (*Clone
 	var snapshot *types.ManagedObjectReference
 	if s.Linked {
 		if source.Snapshot == nil || source.Snapshot.CurrentSnapshot == nil {
-			return nil, fmt.Errorf("%s has no snapshot: a linked clone is made from the source's current snapshot; create one first (create_snapshot), or clone without linked", refOf(src))
+			return nil, fmt.Errorf("%s has no snapshot: a linked clone is made from the source's current snapshot; take a snapshot of it first (in the vSphere Client), or clone without linked", refOf(src))
 		}
 		snapshot = source.Snapshot.CurrentSnapshot
 		out.Snapshot = snapshotName(source.Snapshot.RootSnapshotList, *snapshot)
