@@ -11,7 +11,6 @@ import (
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/property"
 	vsim "github.com/vmware/govmomi/simulator"
-	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 
@@ -27,20 +26,10 @@ var vmProps = []string{
 	"runtime.powerState", "runtime.host", "config", "guest.toolsRunningStatus",
 }
 
-// allVMs reads every VM through one container view.
+// allVMs reads every VM directly, with the properties tests check.
 func allVMs(t *testing.T, e *testenv.Env) []mo.VirtualMachine {
 	t.Helper()
-	ctx := context.Background()
-	v, err := view.NewManager(e.Vim).CreateContainerView(ctx, e.Vim.ServiceContent.RootFolder, []string{"VirtualMachine"}, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = v.Destroy(ctx) }()
-	var vms []mo.VirtualMachine
-	if err := v.Retrieve(ctx, []string{"VirtualMachine"}, vmProps, &vms); err != nil {
-		t.Fatal(err)
-	}
-	return vms
+	return e.VMs(t, vmProps...)
 }
 
 // inventory is the full VM list, as comparable lines: what a failed call must leave unchanged.

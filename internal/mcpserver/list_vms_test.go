@@ -7,29 +7,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/mo"
 
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/testenv"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/vsphere"
 )
-
-// directVMs reads every VM straight from vSphere, bypassing the server.
-func directVMs(t *testing.T, c *vim25.Client) []mo.VirtualMachine {
-	t.Helper()
-	ctx := context.Background()
-	v, err := view.NewManager(c).CreateContainerView(ctx, c.ServiceContent.RootFolder, []string{"VirtualMachine"}, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Destroy(ctx)
-	var vms []mo.VirtualMachine
-	if err := v.Retrieve(ctx, []string{"VirtualMachine"}, []string{"name", "runtime", "config", "summary"}, &vms); err != nil {
-		t.Fatal(err)
-	}
-	return vms
-}
 
 func hostName(t *testing.T, c *vim25.Client, vm mo.VirtualMachine) string {
 	var h mo.HostSystem
@@ -41,7 +24,7 @@ func hostName(t *testing.T, c *vim25.Client, vm mo.VirtualMachine) string {
 
 func TestListVMsFilters(t *testing.T) {
 	e := testenv.New(t, testenv.Options{})
-	direct := directVMs(t, e.Vim)
+	direct := e.VMs(t, "name", "runtime", "config", "summary")
 	aHost := hostName(t, e.Vim, direct[0])
 
 	tests := []struct {
@@ -104,7 +87,7 @@ func TestListVMsFieldsMatchVSphere(t *testing.T) {
 	for _, v := range got.VMs {
 		byID[v.ID] = v
 	}
-	for _, vm := range directVMs(t, e.Vim) {
+	for _, vm := range e.VMs(t, "name", "runtime", "config", "summary") {
 		v, ok := byID[vm.Self.Value]
 		if !ok {
 			t.Errorf("%s missing", vm.Name)
@@ -122,7 +105,7 @@ func TestListVMsFieldsMatchVSphere(t *testing.T) {
 
 func TestListVMsPaging(t *testing.T) {
 	e := testenv.New(t, testenv.Options{VMsPerPool: 12})
-	all := len(directVMs(t, e.Vim)) - 1 // minus the template
+	all := len(e.VMs(t, "name", "runtime", "config", "summary")) - 1 // minus the template
 	seen := map[string]int{}
 	cursor, pages := "", 0
 	for {

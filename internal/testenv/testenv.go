@@ -12,7 +12,9 @@ import (
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25"
+	"github.com/vmware/govmomi/vim25/mo"
 
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/config"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/mcpserver"
@@ -176,4 +178,21 @@ func Text(res *mcp.CallToolResult) string {
 		}
 	}
 	return s
+}
+
+// VMs reads every VM straight from vSphere through the independent session
+// (never through the server under test), with the given properties.
+func (e *Env) VMs(t testing.TB, props ...string) []mo.VirtualMachine {
+	t.Helper()
+	ctx := context.Background()
+	v, err := view.NewManager(e.Vim).CreateContainerView(ctx, e.Vim.ServiceContent.RootFolder, []string{"VirtualMachine"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = v.Destroy(ctx) }()
+	var vms []mo.VirtualMachine
+	if err := v.Retrieve(ctx, []string{"VirtualMachine"}, props, &vms); err != nil {
+		t.Fatal(err)
+	}
+	return vms
 }

@@ -107,20 +107,12 @@ func (c *Client) CloneVM(ctx context.Context, s CloneVMSpec, p Progress) (*Clone
 	what := fmt.Sprintf("cloning %s to %s", refOf(src), s.Name)
 	tr := newTracker(p, 1)
 	vm, folder := object.NewVirtualMachine(c.vim, src.ref), object.NewFolder(c.vim, t.folder)
-	task, info, err := c.do(ctx, what, tr, func(ctx context.Context) (*object.Task, error) {
+	task, ref, err := c.makeVM(ctx, what, s.Name, tr, func(ctx context.Context) (*object.Task, error) {
 		return vm.Clone(ctx, folder, s.Name, spec)
 	})
-	var ce *CancelledError
-	if errors.As(err, &ce) {
-		if ref, ok := newVMOf(ce.info); ok {
-			c.undoNewVM(ctx, ce, ref, s.Name)
-		}
-		return nil, ce
-	}
 	if err != nil {
 		return nil, err
 	}
-	ref, _ := newVMOf(info)
 	nv, err := c.readNewVM(ctx, ref, pi)
 	if err != nil {
 		return nil, err

@@ -75,20 +75,12 @@ func (c *Client) CreateVM(ctx context.Context, s CreateVMSpec, p Progress) (*New
 	}
 	tr := newTracker(p, steps)
 	folder, pool, host := object.NewFolder(c.vim, t.folder), object.NewResourcePool(c.vim, t.pool), hostObject(c, t.host)
-	task, info, err := c.do(ctx, what, tr, func(ctx context.Context) (*object.Task, error) {
+	task, ref, err := c.makeVM(ctx, what, s.Name, tr, func(ctx context.Context) (*object.Task, error) {
 		return folder.CreateVM(ctx, spec, pool, host)
 	})
-	var ce *CancelledError
-	if errors.As(err, &ce) {
-		if ref, ok := newVMOf(ce.info); ok {
-			c.undoNewVM(ctx, ce, ref, s.Name)
-		}
-		return nil, ce
-	}
 	if err != nil {
 		return nil, err
 	}
-	ref, _ := newVMOf(info)
 	if s.PowerOn {
 		if err := c.powerOnNew(ctx, ref, s.Name, tr); err != nil {
 			return nil, err

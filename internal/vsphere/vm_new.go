@@ -2,6 +2,7 @@ package vsphere
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/vmware/govmomi/object"
@@ -76,6 +77,25 @@ func (c *Client) retrieveVM(ctx context.Context, ref types.ManagedObjectReferenc
 		return nil, fmt.Errorf("VM %s is not in the inventory (deleted meanwhile?)", ref.Value)
 	}
 	return &vms[0], nil
+}
+
+// makeVM runs a task that makes a VM (create or clone) and returns the task and
+// the new VM. When the client cancels and vSphere makes the VM anyway, the VM
+// is removed again and the *CancelledError says so.
+func (c *Client) makeVM(ctx context.Context, what, name string, tr *tracker, start func(context.Context) (*object.Task, error)) (*object.Task, types.ManagedObjectReference, error) {
+	task, info, err := c.do(ctx, what, tr, start)
+	var ce *CancelledError
+	if errors.As(err, &ce) {
+		if ref, ok := newVMOf(ce.info); ok {
+			c.undoNewVM(ctx, ce, ref, name)
+		}
+		return nil, types.ManagedObjectReference{}, ce
+	}
+	if err != nil {
+		return nil, types.ManagedObjectReference{}, err
+	}
+	ref, _ := newVMOf(info)
+	return task, ref, nil
 }
 
 // undoNewVM removes a VM that a cancelled create or clone made anyway, and
