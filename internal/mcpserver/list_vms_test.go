@@ -175,8 +175,8 @@ func TestListVMsBadInput(t *testing.T) {
 }
 
 // TestListVMsSOAPCost: one list_vms costs the same constant number of SOAP
-// requests whatever the inventory size: one property retrieval that traverses
-// the inventory.
+// requests whatever the inventory size: one property retrieval through the
+// session's inventory view (created when the session starts).
 func TestListVMsSOAPCost(t *testing.T) {
 	counts := map[int]map[string]int{}
 	totals := map[int]int{}

@@ -10,7 +10,7 @@ import (
 
 // TestPowerOnCostIsConstant counts the SOAP requests one power_on_vm by name
 // costs on a small and on a large inventory: the same, because resolving the
-// name is one property retrieval (an inventory traversal), never a walk of the
+// name is one property retrieval (through the session's inventory view), never a walk of the
 // VMs one by one. Only the number of WaitForUpdatesEx calls varies: one per
 // batch of task updates the waiter receives, which depends on timing, not on
 // the inventory.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
@@ -64,48 +63,15 @@ type vmInventory struct {
 // snapshot retrieves every VM with its summary properties, and the folders,
 // datacenters, hosts, clusters and pools that give each its path, host and
 // cluster, in ONE SOAP request whatever the inventory size: a
-// RetrievePropertiesEx that traverses the inventory from the root folder
-// (plus ContinueRetrievePropertiesEx pages only when vCenter splits a very large
-// result). No container view is created, so there is none to destroy.
+// RetrievePropertiesEx through the session's inventory container view (plus
+// ContinueRetrievePropertiesEx pages only when vCenter splits a very large
+// result). The view is created once per vCenter session (see inventoryView).
 func (c *Client) snapshot(ctx context.Context) (*vmInventory, error) {
-	req := types.RetrieveProperties{SpecSet: []types.PropertyFilterSpec{{
-		ObjectSet: []types.ObjectSpec{{
-			Obj:       c.vim.ServiceContent.RootFolder,
-			Skip:      types.NewBool(true),
-			SelectSet: inventoryTraversal(),
-		}},
-		PropSet: inventorySpecs,
-	}}}
-	res, err := property.DefaultCollector(c.vim).RetrieveProperties(ctx, req)
+	content, err := c.retrieveInventory(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("retrieving the VM inventory: %w", err)
 	}
-	return newVMInventory(res.Returnval), nil
-}
-
-// inventoryTraversal walks from the root folder through nested folders to
-// every datacenter, its VM folder (VMs, vApps and their VMs) and its host
-// folder (clusters and standalone hosts, their hosts and resource pools).
-func inventoryTraversal() []types.BaseSelectionSpec {
-	sel := func(names ...string) []types.BaseSelectionSpec {
-		out := make([]types.BaseSelectionSpec, len(names))
-		for i, n := range names {
-			out[i] = &types.SelectionSpec{Name: n}
-		}
-		return out
-	}
-	traverse := func(name, typ, path string, next ...string) *types.TraversalSpec {
-		return &types.TraversalSpec{SelectionSpec: types.SelectionSpec{Name: name}, Type: typ, Path: path, SelectSet: sel(next...)}
-	}
-	return []types.BaseSelectionSpec{
-		traverse("folderChildren", "Folder", "childEntity", "folderChildren", "dcVMs", "dcHosts", "crHosts", "crPools", "vAppVMs"),
-		traverse("dcVMs", "Datacenter", "vmFolder", "folderChildren"),
-		traverse("dcHosts", "Datacenter", "hostFolder", "folderChildren"),
-		traverse("crHosts", "ComputeResource", "host"),
-		traverse("crPools", "ComputeResource", "resourcePool", "poolChildren", "vAppVMs"),
-		traverse("poolChildren", "ResourcePool", "resourcePool", "poolChildren", "vAppVMs"),
-		traverse("vAppVMs", "VirtualApp", "vm"),
-	}
+	return newVMInventory(content), nil
 }
 
 // newVMInventory indexes retrieved VMs and their containers (names and parents).

@@ -12,8 +12,8 @@ import (
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/simulator"
 )
 
-// TestSnapshotSeesWhatAContainerViewSees: the one-request traversal of the
-// inventory finds exactly the VMs (with their hosts) that an independent
+// TestSnapshotSeesWhatAContainerViewSees: the session's long-lived inventory
+// view finds exactly the VMs (with their hosts) that a fresh, independent
 // container view finds, on vCenter, ESXi and datacenters nested in folders;
 // and every kind of reference resolves back to the same VM.
 func TestSnapshotSeesWhatAContainerViewSees(t *testing.T) {

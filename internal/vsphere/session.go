@@ -48,6 +48,9 @@ type Client struct {
 	loginMu sync.Mutex    // serialises re-login
 	gen     atomic.Uint64 // incremented by every successful login
 
+	// view is the session's inventory container view (see inventory_view.go).
+	view inventoryView
+
 	// perf caches the performance counter catalogue, read once per Client
 	// (see perf_counters.go).
 	perf atomic.Pointer[perfCatalogue]
@@ -104,6 +107,10 @@ func Connect(ctx context.Context, opts ConnectOptions) (*Client, error) {
 		return nil, describeLoginError(u.Host, opts.User, err)
 	}
 	c.gen.Store(1)
+	if _, err := c.inventoryView(ctx); err != nil {
+		_ = c.sm.Logout(ctx)
+		return nil, fmt.Errorf("connected to %s but could not read its inventory: %w", u.Host, err)
+	}
 	about := vc.ServiceContent.About
 	log.Info("connected to vSphere", "host", u.Host, "product", about.FullName, "api_type", about.ApiType, "user", opts.User)
 	return c, nil

@@ -110,30 +110,37 @@ func TestInsecureSkipsVerification(t *testing.T) {
 }
 
 // TestSessionExpiryRecovery: the simulator expires idle sessions after 1 s; a
-// call after expiry succeeds through a transparent re-login. (The simulator
-// serves property retrievals without a session, unlike vCenter, so the call
-// here is one it does authenticate: creating a container view.)
+// call after expiry succeeds through a transparent re-login. Listing first
+// also proves the inventory view, which dies with its session, is recreated.
+// (The simulator serves property retrievals without a session, unlike vCenter:
+// there the retrieval on the dead view fails, and creating the new view is the
+// call that re-logs in.)
 func TestSessionExpiryRecovery(t *testing.T) {
 	sim, counter := startSim(t, simulator.Options{SessionTimeout: "1s"})
 	base := counter.get("Login") // the simulator's own seeding session
 	c := connect(t, sim, -1)
 	ctx := context.Background()
-	names := PlacementNames{Network: "VM Network"}
-	if _, err := c.ResolvePlacement(ctx, names); err != nil {
+	if _, err := c.ListVMs(ctx, ListFilter{}, 0, ""); err != nil {
 		t.Fatal(err)
 	}
 	if got := counter.get("Login") - base; got != 1 {
 		t.Fatalf("logins before expiry = %d, want 1", got)
 	}
+	views := counter.get("CreateContainerView")
 	time.Sleep(2500 * time.Millisecond) // let the simulator expire the idle session
-	if _, err := c.ResolvePlacement(ctx, names); err != nil {
-		t.Fatalf("call after session expiry failed: %v", err)
+	list, err := c.ListVMs(ctx, ListFilter{}, 0, "")
+	if err != nil || list.Total == 0 {
+		t.Fatalf("list after session expiry: %+v, %v", list, err)
 	}
 	if got := counter.get("Login") - base; got != 2 {
 		t.Errorf("logins after expiry = %d, want 2 (one transparent re-login)", got)
 	}
-	if list, err := c.ListVMs(ctx, ListFilter{}, 0, ""); err != nil || list.Total == 0 {
-		t.Errorf("list after re-login: %v", err)
+	// One CreateContainerView refused for the expired session, one after the re-login.
+	if got := counter.get("CreateContainerView") - views; got != 2 {
+		t.Errorf("CreateContainerView requests after expiry = %d, want 2", got)
+	}
+	if _, err := c.ResolvePlacement(ctx, PlacementNames{Network: "VM Network"}); err != nil {
+		t.Errorf("placement after re-login: %v", err)
 	}
 }
 
