@@ -33,6 +33,12 @@ type ConnectOptions struct {
 	// a negative value disables keepalive (tests use it to let a session expire).
 	KeepAlive time.Duration
 	Logger    *slog.Logger
+	// LateCancelWatch is how long, after vSphere accepts the cancel of a task,
+	// to keep watching it for a late success. 0 (a real vCenter) stops at the
+	// first final state: a cancelled task stays cancelled. govmomi's simulator
+	// marks a cancelled task cancelled yet still completes the operation when
+	// its delay ends, so the embedded simulator and the tests set this.
+	LateCancelWatch time.Duration
 }
 
 // Client is the one vCenter session of the server, shared by every MCP session.
@@ -44,6 +50,8 @@ type Client struct {
 	log  *slog.Logger
 	host string
 	jar  *sessionJar
+
+	lateCancelWatch time.Duration
 
 	loginMu sync.Mutex    // serialises re-login
 	gen     atomic.Uint64 // incremented by every successful login
@@ -91,6 +99,8 @@ func Connect(ctx context.Context, opts ConnectOptions) (*Client, error) {
 		log:  log,
 		host: u.Host,
 		jar:  jar,
+
+		lateCancelWatch: opts.LateCancelWatch,
 	}
 	rt := soap.RoundTripper(&reloginRoundTripper{next: sc, client: c})
 	if opts.KeepAlive >= 0 {
