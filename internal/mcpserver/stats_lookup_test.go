@@ -99,14 +99,14 @@ func TestVMStatsUnknownAndAmbiguous(t *testing.T) {
 	}
 
 	msg = testenv.CallErr(t, e, "get_vm_stats", map[string]any{"name": "DC0_H0_VM0"})
-	for _, want := range []string{"matches 2", "/DC0/vm/DC0_H0_VM0 (" + original.Reference().Value + ")", "/DC0/vm/other/DC0_H0_VM0 (" + twin.Self.Value + ")"} {
+	for _, want := range []string{"matches 2", "/DC0/vm/DC0_H0_VM0 (" + original.Reference().Value + ", matched by name)", "/DC0/vm/other/DC0_H0_VM0 (" + twin.Self.Value + ", matched by name)"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("ambiguous name: tool error %q lacks %q", msg, want)
 		}
 	}
 	_, err = e.Client.ReadResource(ctx, &mcp.ReadResourceParams{URI: "vmstats://DC0_H0_VM0"})
 	var werr *jsonrpc.Error
-	if !errors.As(err, &werr) || werr.Code != jsonrpc.CodeInvalidParams || !strings.Contains(werr.Message, "/DC0/vm/other/DC0_H0_VM0 ("+twin.Self.Value+")") {
+	if !errors.As(err, &werr) || werr.Code != jsonrpc.CodeInvalidParams || !strings.Contains(werr.Message, "/DC0/vm/other/DC0_H0_VM0 ("+twin.Self.Value+", matched by name)") {
 		t.Errorf("ambiguous name: resource error %v, want invalid params listing the candidates", err)
 	}
 	// Either is still reachable by path or id.

@@ -31,6 +31,19 @@ func TestBadInputChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A VM named like another VM's id (on ESXi ids are plain numbers: a VM named
+	// "42" is a real risk): the id must not silently win over the name.
+	idTwinTarget := mustVM(t, e, "DC0_H0_VM1").Self.Value
+	task, err = object.NewFolder(e.Vim, fx.folder).CreateVM(ctx, types.VirtualMachineConfigSpec{
+		Name: idTwinTarget, GuestId: "otherGuest64", Files: &types.VirtualMachineFileInfo{VmPathName: "[LocalDS_0] idtwin"},
+	}, object.NewResourcePool(e.Vim, fx.pool), nil)
+	if err == nil {
+		err = task.Wait(ctx)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	const on, off = "DC0_C0_RP0_VM0", "DC0_C0_RP0_VM1" // powered on, powered off; Tools not running in either
 	long := strings.Repeat("x", 81)
 	create := func(kv ...any) map[string]any {
@@ -71,6 +84,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"duplicate name", "create_vm", create("name", off), []string{"already used in folder /DC0/vm"}},
 		{"unknown VM", "get_vm", map[string]any{"name": "no-such-vm"}, []string{`VM "no-such-vm" not found`}},
 		{"ambiguous VM", "power_on_vm", map[string]any{"name": "DC0_H0_VM0"}, []string{"matches 2 objects", "/DC0/vm/DC0_H0_VM0", "/DC0/vm/prod/DC0_H0_VM0"}},
+		{"name equal to another VM's id", "delete_vm", map[string]any{"name": idTwinTarget, "force": true}, []string{"matches 2 objects", "matched by id", "matched by name", "/DC0/vm/prod/" + idTwinTarget}},
 		{"powered-on delete without force", "delete_vm", map[string]any{"name": on}, []string{"poweredOn", "force: true"}},
 		{"guest shutdown without Tools", "power_off_vm", map[string]any{"name": on, "mode": "guest"}, []string{"VMware Tools are not running", "mode: hard"}},
 		{"guest reboot without Tools", "restart_vm", map[string]any{"name": on, "mode": "guest"}, []string{"VMware Tools are not running", "mode: hard"}},

@@ -67,6 +67,7 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 	if opts.Nested {
 		m.Folder = 1
 	}
+
 	if opts.VMsPerPool > 0 {
 		m.Machine = opts.VMsPerPool
 	}

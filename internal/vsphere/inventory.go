@@ -23,6 +23,9 @@ type VMSummary struct {
 	Template     bool   `json:"template"`
 	UUID         string `json:"uuid,omitempty" jsonschema:"BIOS UUID"`
 	InstanceUUID string `json:"instance_uuid,omitempty" jsonschema:"vCenter instance UUID"`
+	// ConnectionState is omitted for the normal "connected": a VM vCenter cannot
+	// reach shows zeros for what it cannot read, and this says why.
+	ConnectionState string `json:"connection_state,omitempty" jsonschema:"set only when vCenter cannot manage the VM normally: disconnected, orphaned, inaccessible or invalid (its other figures may then be empty)"`
 
 	ref          types.ManagedObjectReference
 	toolsRunning string // guest.toolsRunningStatus, for guest operations
@@ -32,21 +35,48 @@ type VMSummary struct {
 func (v *VMSummary) Ref() types.ManagedObjectReference { return v.ref }
 
 var vmSummaryProps = []string{
-	"name", "parent", "runtime.powerState", "runtime.host",
+	"name", "parent", "parentVApp", "runtime.powerState", "runtime.host", "runtime.connectionState",
 	"config.hardware.numCPU", "config.hardware.memoryMB", "config.guestFullName",
 	"config.template", "config.uuid", "config.instanceUuid", "guest.ipAddress",
 	"guest.toolsRunningStatus",
 }
 
-// inventorySpecs are the properties of one VM inventory snapshot: every VM, and
-// the names and parents of the containers needed to give each its path, host and cluster.
-var inventorySpecs = []types.PropertySpec{
-	{Type: "VirtualMachine", PathSet: vmSummaryProps},
+// containerSpecs are the names and parents of the containers that give a VM
+// its path, host and cluster. There are few of them next to the VMs.
+var containerSpecs = []types.PropertySpec{
 	{Type: "Folder", PathSet: []string{"name", "parent"}},
 	{Type: "Datacenter", PathSet: []string{"name", "parent"}},
 	{Type: "HostSystem", PathSet: []string{"name", "parent"}},
 	{Type: "ComputeResource", PathSet: []string{"name", "parent"}},
 	{Type: "ResourcePool", PathSet: []string{"name", "parent"}},
+	// A vApp's place in the VM folder tree is its parentFolder.
+	{Type: "VirtualApp", PathSet: []string{"name", "parent", "parentFolder"}},
+}
+
+// inventorySpecs list every VM with its summary (list_vms).
+var inventorySpecs = withVMProps(vmSummaryProps)
+
+// lookupProps are what resolving a reference needs of every VM: little, so a
+// lookup on a large inventory moves little data. UUIDs are added only for a
+// reference shaped like one.
+var (
+	lookupProps     = []string{"name", "parent", "parentVApp", "runtime.host"}
+	lookupUUIDProps = []string{"config.uuid", "config.instanceUuid"}
+)
+
+func withVMProps(props []string) []types.PropertySpec {
+	return append([]types.PropertySpec{{Type: "VirtualMachine", PathSet: props}}, containerSpecs...)
+}
+
+// viewKinds are the types the inventory view holds.
+func viewKinds() []string {
+	kinds := []string{"VirtualMachine"}
+	for _, s := range containerSpecs {
+		if s.Type != "VirtualApp" { // a kind of ResourcePool
+			kinds = append(kinds, s.Type)
+		}
+	}
+	return kinds
 }
 
 type node struct {
@@ -67,7 +97,12 @@ type vmInventory struct {
 // ContinueRetrievePropertiesEx pages only when vCenter splits a very large
 // result). The view is created once per vCenter session (see inventoryView).
 func (c *Client) snapshot(ctx context.Context) (*vmInventory, error) {
-	content, err := c.retrieveInventory(ctx)
+	return c.snapshotOf(ctx, inventorySpecs)
+}
+
+// snapshotOf is snapshot with other VM properties (see lookupProps).
+func (c *Client) snapshotOf(ctx context.Context, specs []types.PropertySpec) (*vmInventory, error) {
+	content, err := c.retrieveInventory(ctx, specs)
 	if err != nil {
 		return nil, fmt.Errorf("retrieving the VM inventory: %w", err)
 	}
@@ -80,7 +115,15 @@ func newVMInventory(content []types.ObjectContent) *vmInventory {
 	var vms []types.ObjectContent
 	for _, oc := range content {
 		m := propsOf(oc)
-		parent, _ := ref(m, "parent")
+		parent, ok := ref(m, "parent")
+		// A VM in a vApp has parentVApp instead of a parent; a vApp sits in
+		// the VM folder tree under its parentFolder.
+		if vapp, has := ref(m, "parentVApp"); !ok && has {
+			parent = vapp
+		}
+		if folder, has := ref(m, "parentFolder"); has {
+			parent = folder
+		}
 		inv.nodes[oc.Obj] = node{name: str(m, "name"), parent: parent}
 		if oc.Obj.Type == "VirtualMachine" {
 			vms = append(vms, oc)
@@ -108,6 +151,9 @@ func (inv *vmInventory) summary(oc types.ObjectContent) VMSummary {
 	}
 	if ps, ok := m["runtime.powerState"].(types.VirtualMachinePowerState); ok {
 		v.PowerState = string(ps)
+	}
+	if cs, ok := m["runtime.connectionState"].(types.VirtualMachineConnectionState); ok && cs != types.VirtualMachineConnectionStateConnected {
+		v.ConnectionState = string(cs)
 	}
 	v.CPUs, _ = m["config.hardware.numCPU"].(int32)
 	v.MemoryMB, _ = m["config.hardware.memoryMB"].(int32)

@@ -6,8 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25/mo"
+	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/simulator"
 )
@@ -63,6 +65,80 @@ func TestSnapshotSeesWhatAContainerViewSees(t *testing.T) {
 			if _, err := c.FindVM(ctx, ref); !errors.As(err, &nf) {
 				t.Errorf("FindVM(%q): %v, want NotFoundError", ref, err)
 			}
+		}
+	}
+}
+
+// TestVAppPaths: in vCenter a VM inside a vApp has no parent, only parentVApp,
+// and the vApp sits in the VM folder tree under its parentFolder. (The
+// simulator files vApp VMs straight into a folder, so this is checked on
+// retrieved content as vCenter sends it.)
+func TestVAppPaths(t *testing.T) {
+	mor := func(typ, val string) types.ManagedObjectReference {
+		return types.ManagedObjectReference{Type: typ, Value: val}
+	}
+	obj := func(o types.ManagedObjectReference, props ...any) types.ObjectContent {
+		oc := types.ObjectContent{Obj: o}
+		for i := 0; i+1 < len(props); i += 2 {
+			oc.PropSet = append(oc.PropSet, types.DynamicProperty{Name: props[i].(string), Val: props[i+1]})
+		}
+		return oc
+	}
+	dc, vmFolder, apps := mor("Datacenter", "dc-1"), mor("Folder", "group-v1"), mor("Folder", "group-v9")
+	pool, vapp, vm := mor("ResourcePool", "resgroup-1"), mor("VirtualApp", "resgroup-v5"), mor("VirtualMachine", "vm-7")
+	inv := newVMInventory([]types.ObjectContent{
+		obj(dc, "name", "DC0"),
+		obj(vmFolder, "name", "vm", "parent", dc),
+		obj(apps, "name", "apps", "parent", vmFolder),
+		obj(pool, "name", "Resources"),
+		obj(vapp, "name", "shop", "parent", pool, "parentFolder", apps),
+		obj(vm, "name", "web-01", "parentVApp", vapp),
+	})
+	if len(inv.vms) != 1 || inv.vms[0].Path != "/DC0/vm/apps/shop/web-01" {
+		t.Fatalf("vApp VM summarised as %+v", inv.vms)
+	}
+	if got, err := inv.find("/DC0/vm/apps/shop/web-01"); err != nil || got.ID != "vm-7" {
+		t.Errorf("find by vApp path: %v, %v", got, err)
+	}
+}
+
+// TestReferenceKindsAreAmbiguousTogether: a VM named like another VM's id is
+// ambiguous whichever way it is meant (on ESXi ids are plain numbers, so a VM
+// named "42" is a real risk), and the error says how each candidate matched.
+func TestReferenceKindsAreAmbiguousTogether(t *testing.T) {
+	sim, _ := startSim(t, simulator.Options{})
+	c := connect(t, sim, -1)
+	ctx := context.Background()
+	list, err := c.ListVMs(ctx, ListFilter{}, MaxListLimit, "")
+	if err != nil || len(list.VMs) < 2 {
+		t.Fatalf("list: %v", err)
+	}
+	target, other := list.VMs[0], list.VMs[1]
+	vc, err := sim.Client(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := object.NewVirtualMachine(vc, other.Ref()).Rename(ctx, target.ID)
+	if err == nil {
+		err = task.Wait(ctx)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.FindVM(ctx, target.ID)
+	var amb *AmbiguousError
+	if !errors.As(err, &amb) || len(amb.Candidates) != 2 {
+		t.Fatalf("FindVM(%q) = %v, want an AmbiguousError with 2 candidates", target.ID, err)
+	}
+	for _, want := range []string{"matched by id", "matched by name", target.Path, "inventory path"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	// The paths in the error resolve, each to its own VM.
+	for _, cand := range amb.Candidates {
+		if v, err := c.FindVM(ctx, cand.Path); err != nil || v.ID != cand.ID {
+			t.Errorf("FindVM(%s) = %v, %v; want %s", cand.Path, v, err, cand.ID)
 		}
 	}
 }

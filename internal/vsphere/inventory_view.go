@@ -32,11 +32,7 @@ func (c *Client) inventoryView(ctx context.Context) (types.ManagedObjectReferenc
 	if c.view.ref.Value != "" && c.view.gen == gen {
 		return c.view.ref, nil
 	}
-	kinds := make([]string, len(inventorySpecs))
-	for i, s := range inventorySpecs {
-		kinds[i] = s.Type
-	}
-	v, err := view.NewManager(c.vim).CreateContainerView(ctx, c.vim.ServiceContent.RootFolder, kinds, true)
+	v, err := view.NewManager(c.vim).CreateContainerView(ctx, c.vim.ServiceContent.RootFolder, viewKinds(), true)
 	if err != nil {
 		return types.ManagedObjectReference{}, fmt.Errorf("creating the inventory view: %w", err)
 	}
@@ -54,10 +50,10 @@ func (c *Client) forgetView(stale types.ManagedObjectReference) {
 	}
 }
 
-// retrieveInventory reads inventorySpecs through the session's view. If the
+// retrieveInventory reads specs (VMs and containers) through the session's view. If the
 // view vanished (its session expired between getting it and using it), it
 // makes a new one and tries once more.
-func (c *Client) retrieveInventory(ctx context.Context) ([]types.ObjectContent, error) {
+func (c *Client) retrieveInventory(ctx context.Context, specs []types.PropertySpec) ([]types.ObjectContent, error) {
 	for attempt := 0; ; attempt++ {
 		ref, err := c.inventoryView(ctx)
 		if err != nil {
@@ -69,7 +65,7 @@ func (c *Client) retrieveInventory(ctx context.Context) ([]types.ObjectContent, 
 				Skip:      types.NewBool(true),
 				SelectSet: []types.BaseSelectionSpec{&types.TraversalSpec{Type: "ContainerView", Path: "view"}},
 			}},
-			PropSet: inventorySpecs,
+			PropSet: specs,
 		}}}
 		res, err := property.DefaultCollector(c.vim).RetrieveProperties(ctx, req)
 		if err == nil {

@@ -2,8 +2,10 @@ package vsphere
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
+	"time"
 
 	"github.com/vmware/govmomi/fault"
 	"github.com/vmware/govmomi/vim25/methods"
@@ -29,7 +31,13 @@ func (r *reloginRoundTripper) RoundTrip(ctx context.Context, req, res soap.HasFa
 		return err
 	}
 	if lerr := r.client.relogin(ctx, seen); lerr != nil {
-		return fmt.Errorf("vSphere session expired and logging in again failed: %w", describeLoginError(r.client.host, r.client.user.Username(), lerr))
+		described := describeLoginError(r.client.host, r.client.user.Username(), lerr)
+		var backoff *backoffError
+		if errors.As(lerr, &backoff) {
+			return fmt.Errorf("vSphere session expired and logging in again failed: %w; not trying again for %s, to avoid locking the account",
+				described, backoff.left.Round(time.Second))
+		}
+		return fmt.Errorf("vSphere session expired and logging in again failed: %w", described)
 	}
 	// The failed response may have left its fault set; decode the retry into a clean value.
 	if v := reflect.ValueOf(res); v.Kind() == reflect.Pointer && !v.IsNil() {

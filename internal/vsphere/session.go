@@ -53,8 +53,16 @@ type Client struct {
 
 	lateCancelWatch time.Duration
 
-	loginMu sync.Mutex    // serialises re-login
+	loginMu sync.Mutex    // serialises re-login; guards the failure fields
 	gen     atomic.Uint64 // incremented by every successful login
+
+	// After a failed re-login, no new attempt is made until the backoff has
+	// passed: SSO locks an account after a few failures, and anyone who can
+	// reach /readyz, or any client, could otherwise drive the attempts.
+	loginFailures  int
+	loginFailedAt  time.Time
+	loginErr       error
+	reloginBackoff time.Duration // first wait after a failure; doubles, at most maxReloginBackoff
 
 	// view is the session's inventory container view (see inventory_view.go).
 	view inventoryView
@@ -101,6 +109,7 @@ func Connect(ctx context.Context, opts ConnectOptions) (*Client, error) {
 		jar:  jar,
 
 		lateCancelWatch: opts.LateCancelWatch,
+		reloginBackoff:  time.Minute,
 	}
 	rt := soap.RoundTripper(&reloginRoundTripper{next: sc, client: c})
 	if opts.KeepAlive >= 0 {
@@ -151,18 +160,43 @@ func (c *Client) Close(ctx context.Context) error {
 	return nil
 }
 
+// backoffError is the last login failure, returned without trying again.
+type backoffError struct {
+	err  error
+	left time.Duration
+}
+
+func (e *backoffError) Error() string { return e.err.Error() }
+func (e *backoffError) Unwrap() error { return e.err }
+
+// maxReloginBackoff bounds the wait between failed re-login attempts.
+const maxReloginBackoff = 15 * time.Minute
+
 // relogin logs in again unless another goroutine already did so since seen.
+// A fresh session also means a fresh counter catalogue read. After a failure
+// it refuses to try again until the backoff has passed, returning the last error.
 func (c *Client) relogin(ctx context.Context, seen uint64) error {
 	c.loginMu.Lock()
 	defer c.loginMu.Unlock()
 	if c.gen.Load() != seen {
 		return nil
 	}
+	if c.loginFailures > 0 {
+		wait := min(c.reloginBackoff<<(c.loginFailures-1), maxReloginBackoff)
+		if left := wait - time.Since(c.loginFailedAt); left > 0 {
+			return &backoffError{err: c.loginErr, left: left}
+		}
+	}
 	c.log.Warn("vSphere session expired; logging in again", "host", c.host)
 	c.jar.reset() // a fresh session, whatever vCenter thinks of the old cookie
 	if err := c.sm.Login(ctx, c.user); err != nil {
+		c.loginFailures++
+		c.loginFailedAt, c.loginErr = time.Now(), err
+		c.log.Error("logging in to vSphere again failed", "host", c.host, "failures", c.loginFailures, "error", err)
 		return err
 	}
+	c.loginFailures, c.loginErr = 0, nil
+	c.perf.Store(nil)
 	c.gen.Add(1)
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	vsim "github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/simulator"
 )
@@ -259,5 +260,49 @@ func TestNestedFolders(t *testing.T) {
 		if err != nil || got.ID != v.ID {
 			t.Errorf("FindVM(%s) = %v, %v", v.Path, got, err)
 		}
+	}
+}
+
+// TestReloginBackoff: once a re-login has failed (say, the password was
+// rotated), further calls — a client's, or an anonymous /readyz — do not each
+// try to log in again: the account would be locked. After the backoff one
+// attempt is made, and it recovers when the login works again.
+func TestReloginBackoff(t *testing.T) {
+	sim, counter := startSim(t, simulator.Options{SessionTimeout: "1s"})
+	c := connect(t, sim, -1)
+	ctx := context.Background()
+	svc := sim.Model().Service
+	svc.AddFaultRule(&vsim.FaultInjectionRule{
+		MethodName: "Login", ObjectType: "*", ObjectName: "*", Probability: 1, Enabled: true,
+		FaultType: vsim.FaultTypeCustom, Fault: &types.InvalidLogin{},
+	})
+	time.Sleep(2500 * time.Millisecond) // let the session expire
+	before := counter.get("Login")
+	for i := range 5 {
+		_, err := c.ResolvePlacement(ctx, PlacementNames{Network: "VM Network"})
+		if err == nil {
+			t.Fatalf("call %d succeeded with a failing login", i)
+		}
+		if !strings.Contains(err.Error(), "rejected the login") {
+			t.Errorf("call %d: %v, want the login failure", i, err)
+		}
+		if i > 0 && !strings.Contains(err.Error(), "not trying again") {
+			t.Errorf("call %d: %v, want the backoff stated", i, err)
+		}
+	}
+	if got := counter.get("Login") - before; got != 1 {
+		t.Errorf("5 calls made %d login attempts, want 1", got)
+	}
+
+	svc.ClearFaultRules()
+	c.loginMu.Lock()
+	c.reloginBackoff = time.Millisecond // as if the backoff had passed
+	c.loginMu.Unlock()
+	time.Sleep(10 * time.Millisecond)
+	if _, err := c.ResolvePlacement(ctx, PlacementNames{Network: "VM Network"}); err != nil {
+		t.Fatalf("after the backoff, with a working login: %v", err)
+	}
+	if got := counter.get("Login") - before; got != 2 {
+		t.Errorf("login attempts = %d, want 2", got)
 	}
 }

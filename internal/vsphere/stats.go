@@ -22,7 +22,7 @@ func (c *Client) GetVMStats(ctx context.Context, reference string, windowMinutes
 	if windowMinutes < 0 || windowMinutes > MaxStatsWindowMinutes {
 		return nil, fmt.Errorf("window_minutes must be between 1 and %d (24 hours), got %d", MaxStatsWindowMinutes, windowMinutes)
 	}
-	vm, err := c.FindVM(ctx, reference)
+	_, vm, err := c.resolveVM(ctx, reference)
 	if err != nil {
 		return nil, err
 	}
