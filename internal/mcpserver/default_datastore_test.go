@@ -139,7 +139,7 @@ func TestDefaultDatastore(t *testing.T) {
 			}
 			want := datastoreRef(t, e, tt.want)
 			if p.Datastore.Name != tt.want || p.Datastore.Ref != want {
-				t.Errorf("start-up resolution chose %s (%s), want %s (%s)", p.Datastore.Name, p.Datastore.Ref.Value, tt.want, want.Value)
+				t.Fatalf("start-up resolution chose %s (%s), want %s (%s)", p.Datastore.Name, p.Datastore.Ref.Value, tt.want, want.Value)
 			}
 			if tt.cluster != "" && p.Compute.Name != tt.cluster {
 				t.Errorf("start-up resolution chose compute %s, want %s", p.Compute.Name, tt.cluster)
