@@ -6,11 +6,14 @@ import (
 	"net/url"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/vmware/govmomi/find"
+	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
@@ -105,8 +108,10 @@ func TestLifecycleThroughBinary(t *testing.T) {
 	wantPower(t, vc, name, types.VirtualMachinePowerStatePoweredOff)
 
 	call(t, cs, "power_on_vm", map[string]any{"name": name})
-	call(t, cs, "restart_vm", map[string]any{"name": name, "mode": "hard"})
+	booted := bootTime(t, vc, name)
+	restarted := call(t, cs, "restart_vm", map[string]any{"name": name, "mode": "hard"})
 	wantPower(t, vc, name, types.VirtualMachinePowerStatePoweredOn)
+	wantReset(t, vc, name, booted, restarted)
 
 	call(t, cs, "suspend_vm", map[string]any{"name": name})
 	wantPower(t, vc, name, types.VirtualMachinePowerStateSuspended)
@@ -119,6 +124,64 @@ func TestLifecycleThroughBinary(t *testing.T) {
 		if vmState(t, vc, n) != nil {
 			t.Errorf("%s still exists in vSphere after delete_vm", n)
 		}
+	}
+}
+
+// bootTime reads, directly from vSphere, when a VM last powered on.
+func bootTime(t *testing.T, c *vim25.Client, name string) time.Time {
+	t.Helper()
+	ctx := context.Background()
+	vm, err := find.NewFinder(c).VirtualMachine(ctx, "/DC0/vm/"+name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m mo.VirtualMachine
+	if err := vm.Properties(ctx, vm.Reference(), []string{"summary.runtime.bootTime"}, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Summary.Runtime.BootTime == nil {
+		t.Fatalf("%s in vSphere has no boot time", name)
+	}
+	return *m.Summary.Runtime.BootTime
+}
+
+// wantReset checks, in vSphere, that restart_vm mode hard really reset the VM:
+// the task its result names is a successful reset of that VM, listed among
+// the VM's recent tasks, and the VM booted again after booted.
+func wantReset(t *testing.T, c *vim25.Client, name string, booted time.Time, out map[string]any) {
+	t.Helper()
+	if out["operation"] != "reset" || out["changed"] != true || out["power_state"] != "poweredOn" {
+		t.Errorf("restart_vm result: %v, want operation reset, changed, poweredOn", out)
+	}
+	id, _ := out["task"].(string)
+	if id == "" {
+		t.Fatalf("restart_vm result names no vSphere task: %v", out)
+	}
+	ctx := context.Background()
+	vm, err := find.NewFinder(c).VirtualMachine(ctx, "/DC0/vm/"+name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := property.DefaultCollector(c)
+	taskRef := types.ManagedObjectReference{Type: "Task", Value: id}
+	var task mo.Task
+	if err := pc.RetrieveOne(ctx, taskRef, []string{"info"}, &task); err != nil {
+		t.Fatalf("reading task %s: %v", id, err)
+	}
+	if info := task.Info; info.DescriptionId != "VirtualMachine.reset" || info.Entity == nil || *info.Entity != vm.Reference() ||
+		info.State != types.TaskInfoStateSuccess {
+		t.Errorf("task %s in vSphere: %s on %v, state %s; want a successful VirtualMachine.reset of %s",
+			id, info.DescriptionId, info.Entity, info.State, vm.Reference().Value)
+	}
+	var m mo.VirtualMachine
+	if err := pc.RetrieveOne(ctx, vm.Reference(), []string{"recentTask", "summary.runtime.bootTime"}, &m); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(m.RecentTask, taskRef) {
+		t.Errorf("task %s is not among the recent tasks of %s: %v", id, name, m.RecentTask)
+	}
+	if b := m.Summary.Runtime.BootTime; b == nil || !b.After(booted) {
+		t.Errorf("%s boot time after the reset = %v, want later than %v", name, b, booted)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/mo"
 
@@ -22,10 +23,35 @@ func hostName(t *testing.T, c *vim25.Client, vm mo.VirtualMachine) string {
 	return h.Name
 }
 
+// computeName reads, directly from vSphere, the name of the cluster (or
+// standalone host's compute resource) that a VM's host belongs to.
+func computeName(t *testing.T, c *vim25.Client, vm mo.VirtualMachine) string {
+	ctx := context.Background()
+	pc := property.DefaultCollector(c)
+	var h mo.HostSystem
+	if err := pc.RetrieveOne(ctx, *vm.Runtime.Host, []string{"parent"}, &h); err != nil {
+		t.Fatal(err)
+	}
+	var cr mo.ManagedEntity
+	if err := pc.RetrieveOne(ctx, *h.Parent, []string{"name"}, &cr); err != nil {
+		t.Fatal(err)
+	}
+	return cr.Name
+}
+
 func TestListVMsFilters(t *testing.T) {
 	e := testenv.New(t, testenv.Options{})
 	direct := e.VMs(t, "name", "runtime", "config", "summary")
 	aHost := hostName(t, e.Vim, direct[0])
+	inCluster := func(name string) func(vm mo.VirtualMachine) bool {
+		return func(vm mo.VirtualMachine) bool { return !vm.Config.Template && computeName(t, e.Vim, vm) == name }
+	}
+	// The cluster cases mean something only if both compute resources hold VMs.
+	for _, cr := range []string{"DC0_C0", "DC0_H0"} {
+		if !slices.ContainsFunc(direct, inCluster(cr)) {
+			t.Fatalf("the simulator has no VM in %s; the cluster filter cases would prove nothing", cr)
+		}
+	}
 
 	tests := []struct {
 		name string
@@ -51,6 +77,9 @@ func TestListVMsFilters(t *testing.T) {
 		{"host", map[string]any{"host": aHost}, func(vm mo.VirtualMachine) bool {
 			return !vm.Config.Template && hostName(t, e.Vim, vm) == aHost
 		}},
+		{"cluster", map[string]any{"cluster": "DC0_C0"}, inCluster("DC0_C0")},
+		{"standalone host's compute resource", map[string]any{"cluster": "DC0_H0"}, inCluster("DC0_H0")},
+		{"cluster elsewhere", map[string]any{"cluster": "C9"}, func(mo.VirtualMachine) bool { return false }},
 		{"folder", map[string]any{"folder": "/DC0/vm"}, func(vm mo.VirtualMachine) bool { return !vm.Config.Template }},
 		{"folder elsewhere", map[string]any{"folder": "/DC0/vm/none"}, func(mo.VirtualMachine) bool { return false }},
 		{"no match", map[string]any{"name": "zzz"}, func(mo.VirtualMachine) bool { return false }},

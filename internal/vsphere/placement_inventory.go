@@ -16,6 +16,7 @@ import (
 type placementInventory struct {
 	dc         Named
 	vmFolder   types.ManagedObjectReference
+	hostFolder types.ManagedObjectReference
 	nodes      map[types.ManagedObjectReference]node // every object's name and parent, for paths
 	folders    []types.ManagedObjectReference        // VM folders of the datacenter, vmFolder included
 	computes   []computeInfo
@@ -53,8 +54,23 @@ type datastoreInfo struct {
 	maintenance string
 }
 
-func (d datastoreInfo) usable() bool {
-	return d.accessible && (d.maintenance == "" || d.maintenance == "normal")
+// usable: a new VM may go there. The one rule for every placement.
+func (d datastoreInfo) usable() bool { return d.problem() == "" }
+
+// problem says why a datastore is not usable; "" when it is.
+func (d datastoreInfo) problem() string {
+	if !d.accessible {
+		return "inaccessible"
+	}
+	switch d.maintenance {
+	case "", string(types.DatastoreSummaryMaintenanceModeStateNormal):
+		return ""
+	case string(types.DatastoreSummaryMaintenanceModeStateInMaintenance):
+		return "in maintenance mode"
+	case string(types.DatastoreSummaryMaintenanceModeStateEnteringMaintenance):
+		return "entering maintenance mode"
+	}
+	return "in maintenance state " + d.maintenance
 }
 
 type networkInfo struct {
@@ -69,7 +85,7 @@ type networkInfo struct {
 
 var placementSpecs = []types.PropertySpec{
 	{Type: "Folder", PathSet: []string{"name", "parent"}},
-	{Type: "Datacenter", PathSet: []string{"name", "parent", "vmFolder"}},
+	{Type: "Datacenter", PathSet: []string{"name", "parent", "vmFolder", "hostFolder"}},
 	{Type: "ComputeResource", PathSet: []string{"name", "parent", "resourcePool", "host", "datastore", "network"}},
 	{Type: "ResourcePool", PathSet: []string{"name", "parent", "owner"}},
 	{Type: "HostSystem", PathSet: []string{"name", "parent", "datastore", "network", "capability.maxSupportedVcpus"}},
@@ -85,12 +101,27 @@ func (c *Client) placement(ctx context.Context) (*placementInventory, error) {
 	if c.Defaults == nil || c.Defaults.Datacenter.IsZero() {
 		return nil, fmt.Errorf("no datacenter is configured")
 	}
+	content, err := c.retrievePlacement(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return newPlacementInventory(content, c.Defaults.Datacenter.Ref), nil
+}
+
+// retrievePlacement reads placementSpecs for the whole inventory, every
+// datacenter's, in one property retrieval.
+func (c *Client) retrievePlacement(ctx context.Context) ([]types.ObjectContent, error) {
 	content, err := c.retrieveView(ctx, c.vim.ServiceContent.RootFolder, placementSpecs)
 	if err != nil {
 		return nil, fmt.Errorf("reading the placement inventory: %w", err)
 	}
+	return content, nil
+}
+
+// newPlacementInventory indexes what lies in datacenter dc, wherever the
+// datacenter sits among folders.
+func newPlacementInventory(content []types.ObjectContent, dc types.ManagedObjectReference) *placementInventory {
 	pi := &placementInventory{
-		dc:         c.Defaults.Datacenter,
 		nodes:      make(map[types.ManagedObjectReference]node, len(content)),
 		hosts:      map[types.ManagedObjectReference]hostInfo{},
 		datastores: map[types.ManagedObjectReference]datastoreInfo{},
@@ -100,10 +131,12 @@ func (c *Client) placement(ctx context.Context) (*placementInventory, error) {
 		m := propsOf(oc)
 		parent, _ := ref(m, "parent")
 		pi.nodes[oc.Obj] = node{name: str(m, "name"), parent: parent}
-		if oc.Obj == c.Defaults.Datacenter.Ref {
+		if oc.Obj == dc {
 			pi.vmFolder, _ = ref(m, "vmFolder")
+			pi.hostFolder, _ = ref(m, "hostFolder")
 		}
 	}
+	pi.dc = Named{Ref: dc, Name: pi.nodes[dc].name}
 	for _, oc := range content {
 		if !pi.inDatacenter(oc.Obj) {
 			continue
@@ -114,7 +147,7 @@ func (c *Client) placement(ctx context.Context) (*placementInventory, error) {
 		pi.networks[i].uplink = pi.networks[i].uplink || slices.Contains(pi.uplinks, pi.networks[i].ref)
 	}
 	pi.folders = slices.DeleteFunc(pi.folders, func(f types.ManagedObjectReference) bool { return !pi.under(f, pi.vmFolder) })
-	return pi, nil
+	return pi
 }
 
 func (pi *placementInventory) add(oc types.ObjectContent) {
@@ -185,6 +218,32 @@ func (pi *placementInventory) inDatacenter(obj types.ManagedObjectReference) boo
 func (pi *placementInventory) path(obj types.ManagedObjectReference) string {
 	inv := vmInventory{nodes: pi.nodes}
 	return inv.path(obj)
+}
+
+// byName returns the index of the one item called name. No match is an
+// error that lists the names there are; several, one that lists their ids.
+func byName[T any](kind, name, where string, items []T, id func(T) (string, types.ManagedObjectReference)) (int, error) {
+	var found []int
+	names := make([]string, 0, len(items))
+	for i, it := range items {
+		n, _ := id(it)
+		names = append(names, n)
+		if n == name {
+			found = append(found, i)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 0:
+		return -1, fmt.Errorf("%s %q not found%s; available: %s", kind, name, where, list(names))
+	}
+	ids := make([]string, len(found))
+	for i, f := range found {
+		_, r := id(items[f])
+		ids[i] = r.Value
+	}
+	return -1, fmt.Errorf("%s name %q matches %d objects%s (ids %s); rename one", kind, name, len(found), where, strings.Join(ids, ", "))
 }
 
 // list formats names for an error message, at most 25 of them.

@@ -3,6 +3,7 @@ package vsphere
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -141,23 +142,24 @@ func (pi *placementInventory) resolveFolder(arg string, def types.ManagedObjectR
 }
 
 func (pi *placementInventory) resolveCompute(name string) (*computeInfo, error) {
-	for i := range pi.computes {
-		if pi.computes[i].name == name {
-			return &pi.computes[i], nil
-		}
+	i, err := byName("cluster", name, " in datacenter "+pi.dc.Name, pi.computes,
+		func(c computeInfo) (string, types.ManagedObjectReference) { return c.name, c.ref })
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("cluster %q not found in datacenter %s; clusters and standalone hosts: %s", name, pi.dc.Name, list(pi.computeNames()))
+	return &pi.computes[i], nil
 }
 
 func (pi *placementInventory) resolveHost(name string) (types.ManagedObjectReference, hostInfo, error) {
-	var names []string
-	for ref, h := range pi.hosts {
-		if h.name == name {
-			return ref, h, nil
-		}
-		names = append(names, h.name)
+	refs := slices.SortedFunc(maps.Keys(pi.hosts), func(a, b types.ManagedObjectReference) int { return cmp.Compare(a.Value, b.Value) })
+	i, err := byName("host", name, " in datacenter "+pi.dc.Name, refs,
+		func(r types.ManagedObjectReference) (string, types.ManagedObjectReference) {
+			return pi.hosts[r].name, r
+		})
+	if err != nil {
+		return types.ManagedObjectReference{}, hostInfo{}, err
 	}
-	return types.ManagedObjectReference{}, hostInfo{}, fmt.Errorf("host %q not found in datacenter %s; hosts: %s", name, pi.dc.Name, list(names))
+	return refs[i], pi.hosts[refs[i]], nil
 }
 
 // resolvePool finds a pool by inventory path or name, within compute when it is set.
@@ -193,7 +195,8 @@ func (pi *placementInventory) resolvePool(arg string, compute *computeInfo) (*po
 }
 
 // resolveDatastore finds a datastore by name and checks it is usable from
-// reachable; without a name, def if usable, else the usable one with most free space.
+// reachable; without a name, def if usable, else the usable one with most
+// free space. Start-up defaults, create and clone all choose here.
 func (pi *placementInventory) resolveDatastore(name string, def types.ManagedObjectReference, reachable []types.ManagedObjectReference, where string) (Named, error) {
 	var usable []types.ManagedObjectReference
 	for _, r := range reachable {
@@ -201,38 +204,66 @@ func (pi *placementInventory) resolveDatastore(name string, def types.ManagedObj
 			usable = append(usable, r)
 		}
 	}
-	names := func(rs []types.ManagedObjectReference) []string {
-		var out []string
-		for _, r := range rs {
-			out = append(out, pi.datastores[r].name)
-		}
-		return out
-	}
 	if name != "" {
 		for r, d := range pi.datastores {
 			if d.name != name {
 				continue
 			}
 			if !slices.Contains(usable, r) {
-				return Named{}, fmt.Errorf("datastore %q is not usable from %s (not mounted there, inaccessible, or in maintenance); usable: %s", name, where, list(names(usable)))
+				return Named{}, fmt.Errorf("datastore %q is not usable from %s (%s); usable: %s", name, where, pi.datastoreProblem(r, reachable), list(pi.datastoreNames(usable)))
 			}
 			return Named{Ref: r, Name: name}, nil
 		}
-		return Named{}, fmt.Errorf("datastore %q not found; usable from %s: %s", name, where, list(names(usable)))
+		return Named{}, fmt.Errorf("datastore %q not found; usable from %s: %s", name, where, list(pi.datastoreNames(usable)))
+	}
+	if len(usable) == 0 {
+		return Named{}, pi.noUsableDatastore(reachable, where)
 	}
 	if def.Value != "" {
 		if !slices.Contains(usable, def) {
-			return Named{}, fmt.Errorf("datastore %s is not usable from %s; pass datastore: one of %s", pi.datastores[def].name, where, list(names(usable)))
+			return Named{}, fmt.Errorf("datastore %s is not usable from %s (%s); pass datastore: one of %s",
+				pi.datastores[def].name, where, pi.datastoreProblem(def, reachable), list(pi.datastoreNames(usable)))
 		}
 		return Named{Ref: def, Name: pi.datastores[def].name}, nil
-	}
-	if len(usable) == 0 {
-		return Named{}, fmt.Errorf("no accessible datastore is mounted on %s", where)
 	}
 	best := slices.MaxFunc(usable, func(a, b types.ManagedObjectReference) int {
 		return cmp.Compare(pi.datastores[a].free, pi.datastores[b].free)
 	})
 	return Named{Ref: best, Name: pi.datastores[best].name}, nil
+}
+
+// datastoreProblem says why a datastore is not usable from reachable.
+func (pi *placementInventory) datastoreProblem(ds types.ManagedObjectReference, reachable []types.ManagedObjectReference) string {
+	d, ok := pi.datastores[ds]
+	switch {
+	case !ok:
+		return "not in datacenter " + pi.dc.Name
+	case !slices.Contains(reachable, ds):
+		return "not mounted there"
+	}
+	return d.problem()
+}
+
+// noUsableDatastore says what is wrong with every datastore mounted there.
+func (pi *placementInventory) noUsableDatastore(reachable []types.ManagedObjectReference, where string) error {
+	var why []string
+	for _, r := range reachable {
+		if d, ok := pi.datastores[r]; ok {
+			why = append(why, d.name+" is "+d.problem())
+		}
+	}
+	if len(why) == 0 {
+		return fmt.Errorf("no datastore is mounted on %s", where)
+	}
+	return fmt.Errorf("no usable datastore is mounted on %s: %s", where, list(why))
+}
+
+func (pi *placementInventory) datastoreNames(refs []types.ManagedObjectReference) []string {
+	out := make([]string, 0, len(refs))
+	for _, r := range refs {
+		out = append(out, pi.datastores[r].name)
+	}
+	return out
 }
 
 // maxVCPUs is the most vCPUs a VM may have on host, or on every host of compute; 0 when unknown.
