@@ -212,3 +212,28 @@ func wantFilesOn(t *testing.T, e *testenv.Env, id, name string, ds types.Managed
 		t.Errorf("%s in vSphere has %d disks, want 1", vm.Name, disks)
 	}
 }
+
+// TestDefaultDatastoreFollowsFreeSpace: with no datastore configured, each
+// create_vm applies the rule anew, so the VM goes where there is most free space
+// now, not where there was at start-up; a configured datastore always wins.
+func TestDefaultDatastoreFollowsFreeSpace(t *testing.T) {
+	for _, configured := range []bool{false, true} {
+		names := vsphere.PlacementNames{Network: "VM Network"}
+		if configured {
+			names.Datastore = "LocalDS_0"
+		}
+		e := testenv.New(t, testenv.Options{Placement: &names})
+		setDatastore(t, e, "LocalDS_0", freeSpace(500<<30))
+		setDatastore(t, e, "LocalDS_1", freeSpace(100<<30))
+		first := testenv.CallOK[vsphere.NewVM](t, e, "create_vm", newVM("dd-first"))
+		wantFilesOn(t, e, first.ID, "LocalDS_0", datastoreRef(t, e, "LocalDS_0"))
+
+		setDatastore(t, e, "LocalDS_1", freeSpace(900<<30)) // LocalDS_1 now has the most room
+		second := testenv.CallOK[vsphere.NewVM](t, e, "create_vm", newVM("dd-second"))
+		want := "LocalDS_1"
+		if configured {
+			want = "LocalDS_0"
+		}
+		wantFilesOn(t, e, second.ID, want, datastoreRef(t, e, want))
+	}
+}

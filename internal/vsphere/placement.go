@@ -25,7 +25,11 @@ type Placement struct {
 	IsCluster    bool
 	ResourcePool Named
 	Datastore    Named
-	Network      Named // zero when the default network does not exist
+	// DatastoreConfigured: the datastore was named in the configuration. When it
+	// was not, create_vm applies the default rule (most free space among the
+	// usable datastores) again at each call, so a filling datastore is left alone.
+	DatastoreConfigured bool
+	Network             Named // zero when the default network does not exist
 }
 
 // PlacementNames are the configured names; empty means "the default".
@@ -65,6 +69,7 @@ func (c *Client) ResolvePlacement(ctx context.Context, want PlacementNames) (*Pl
 	if compute.pool.Value != "" {
 		p.ResourcePool = Named{Ref: compute.pool, Name: pi.nodes[compute.pool].name}
 	}
+	p.DatastoreConfigured = want.Datastore != ""
 	if p.Datastore, err = pi.resolveDatastore(want.Datastore, types.ManagedObjectReference{}, compute.datastores, pi.where(compute, nil)); err != nil {
 		return nil, err
 	}

@@ -94,7 +94,7 @@ func (pi *placementInventory) resolveTarget(a PlacementArgs, def targetDefaults,
 		reachable = pi.hosts[*t.host].datastores
 	}
 	dsDefault := def.datastore
-	if dsDefault.Value == "" && compute.ref == d.Compute.Ref && t.host == nil {
+	if dsDefault.Value == "" && d.DatastoreConfigured && compute.ref == d.Compute.Ref && t.host == nil {
 		dsDefault = d.Datastore.Ref
 	}
 	if t.datastore, err = pi.resolveDatastore(a.Datastore, dsDefault, reachable, pi.where(compute, t.host)); err != nil {
