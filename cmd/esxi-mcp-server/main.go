@@ -90,10 +90,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}()
 
 	if err := app.Run(ctx, app.Params{Config: cfg, Version: versionString(), Logger: log, Banner: stderr}); err != nil {
-		log.Error("server stopped", "error", err)
+		// One line a user can act on, on stderr, whatever the logging: not a
+		// log record next to the log records. A log file gets the record too.
 		if cfg.LogFile != "" {
-			fmt.Fprintf(stderr, "esxi-mcp-server: %v\n", err)
+			log.Error("server stopped", "error", err)
 		}
+		fmt.Fprintf(stderr, "esxi-mcp-server: %v\n", err)
 		return 1
 	}
 	log.Info("server stopped")

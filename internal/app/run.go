@@ -19,6 +19,10 @@ import (
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/vsphere"
 )
 
+// simulatorLateCancelWatch is how long, with the embedded simulator, a
+// cancelled task is watched for a late success (see vsphere.ConnectOptions).
+const simulatorLateCancelWatch = time.Minute
+
 // Params are everything Run needs.
 type Params struct {
 	Config  *config.Config
@@ -55,6 +59,11 @@ func Run(ctx context.Context, p Params) error {
 		log.Info("embedded vCenter simulator running", "url", sim.URL.String())
 		connect.URL, connect.User, connect.Password = sim.URL, sim.User, sim.Password
 		connect.CAFile, connect.Insecure = sim.CAFile, false
+		// govmomi's simulator marks a cancelled task failed at once but still
+		// completes the operation when its delay ends; watching for that lets
+		// a cancelled create or clone remove the VM it made anyway. A real
+		// vCenter's cancelled task stays cancelled, so there it stays 0.
+		connect.LateCancelWatch = simulatorLateCancelWatch
 	} else {
 		u, err := cfg.VCenterURL()
 		if err != nil {

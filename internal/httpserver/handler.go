@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -31,7 +30,7 @@ type Options struct {
 type Handler struct {
 	http.Handler
 	server   *mcp.Server
-	inflight sync.WaitGroup
+	inflight *inflight
 }
 
 // NewHandler mounts the MCP server at /message plus /healthz and /readyz.
@@ -44,7 +43,7 @@ func NewHandler(server *mcp.Server, opts Options) *Handler {
 	if timeout == 0 {
 		timeout = 30 * time.Minute
 	}
-	h := &Handler{server: server}
+	h := &Handler{server: server, inflight: newInflight()}
 	// One server, one MCP session per client (the handler keys them by
 	// Mcp-Session-Id). DNS-rebinding protection stays on (the default).
 	var mcpHandler http.Handler = mcp.NewStreamableHTTPHandler(
@@ -82,22 +81,18 @@ func NewHandler(server *mcp.Server, opts Options) *Handler {
 func (h *Handler) track(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
-			h.inflight.Add(1)
-			defer h.inflight.Done()
+			h.inflight.start()
+			defer h.inflight.done()
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// Drain waits until in-flight POSTs finish or ctx ends, then closes every MCP
-// session so that long-lived GET streams end too.
+// Drain waits until in-flight POSTs finish (including any that arrive while
+// it waits) or ctx ends, then closes every MCP session so that long-lived GET
+// streams end too.
 func (h *Handler) Drain(ctx context.Context) {
-	done := make(chan struct{})
-	go func() { h.inflight.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-	}
+	_ = h.inflight.wait(ctx) // past the grace period, sessions close regardless
 	for ss := range h.server.Sessions() {
 		_ = ss.Close()
 	}

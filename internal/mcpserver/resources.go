@@ -3,15 +3,12 @@ package mcpserver
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
-
-	"github.com/esxi-mcp-server/esxi-mcp-server/internal/vsphere"
 )
 
 const vmStatsScheme = "vmstats://"
@@ -27,6 +24,9 @@ func (h *handlers) addResources(s *mcp.Server) error {
 			"A VM that is not powered on has storage and null live sections.",
 		MIMEType: "application/json",
 	}, h.readVMStats)
+	// Installed with the resources, whose errors follow the same rule (see
+	// resourceError): no host, address or URL of vCenter reaches a client.
+	s.AddReceivingMiddleware(hideTransportErrors(h.log))
 	return nil
 }
 
@@ -37,15 +37,8 @@ func (h *handlers) readVMStats(ctx context.Context, req *mcp.ReadResourceRequest
 		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: err.Error()}
 	}
 	stats, err := h.vs.GetVMStats(ctx, name, 0)
-	var notFound *vsphere.NotFoundError
-	var ambiguous *vsphere.AmbiguousError
-	switch {
-	case errors.As(err, &notFound):
-		return nil, mcp.ResourceNotFoundError(uri)
-	case errors.As(err, &ambiguous):
-		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: ambiguous.Error()}
-	case err != nil:
-		return nil, fmt.Errorf("reading %s: %w", uri, err)
+	if err != nil {
+		return nil, h.resourceError(uri, err)
 	}
 	body, err := json.Marshal(stats)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/vmware/govmomi/view"
@@ -33,7 +34,17 @@ type Options struct {
 	ClientOptions      *mcp.ClientOptions
 	// Placement overrides the configured placement names (default: all defaults).
 	Placement *vsphere.PlacementNames
+	// LateCancelWatch is the session's vsphere.ConnectOptions.LateCancelWatch.
+	// 0 means SimulatorLateCancelWatch: the simulator completes a cancelled
+	// task's operation anyway when its delay ends, and the server must see that
+	// to undo it. A negative value means none, as for a real vCenter.
+	LateCancelWatch time.Duration
 }
+
+// SimulatorLateCancelWatch is how long the fixture's session watches a
+// cancelled task for a late success by default: longer than any task delay a
+// test sets.
+const SimulatorLateCancelWatch = time.Minute
 
 // Env is one running fixture.
 type Env struct {
@@ -65,9 +76,16 @@ func New(t testing.TB, opts Options) *Env {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	lateCancel := opts.LateCancelWatch
+	switch {
+	case lateCancel == 0:
+		lateCancel = SimulatorLateCancelWatch
+	case lateCancel < 0:
+		lateCancel = 0
+	}
 	vs, err := vsphere.Connect(ctx, vsphere.ConnectOptions{
 		URL: sim.URL, User: sim.User, Password: sim.Password, CAFile: sim.CAFile,
-		KeepAlive: -1, Logger: log,
+		KeepAlive: -1, Logger: log, LateCancelWatch: lateCancel,
 	})
 	if err != nil {
 		t.Fatalf("connecting to simulator: %v", err)

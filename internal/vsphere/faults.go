@@ -1,6 +1,8 @@
 package vsphere
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -10,27 +12,40 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 )
 
-// FaultError is a vSphere fault said in words a model can act on: what was
-// being done, what went wrong and what to do about it. The fault stays
-// reachable with errors.As / fault.As through Unwrap.
+// FaultError is a vSphere fault, or a failure to reach vCenter, said in words
+// a model can act on: what was being done, what went wrong and what to do
+// about it. The cause stays reachable with errors.As / fault.As through Unwrap.
 type FaultError struct {
 	What   string // what was being done to what
 	Reason string
 	err    error
 }
 
-func (e *FaultError) Error() string { return e.What + ": " + e.Reason }
+func (e *FaultError) Error() string {
+	if e.What == "" {
+		return e.Reason
+	}
+	return e.What + ": " + e.Reason
+}
 func (e *FaultError) Unwrap() error { return e.err }
 
-// describeFault translates a vSphere fault into a *FaultError; errors that are
-// not vSphere faults (network, context) are wrapped as they are.
+// describeFault translates a vSphere fault, or a failure to reach vCenter
+// (network, TLS, timeout: see transport_errors.go), into a *FaultError; other
+// errors are wrapped as they are.
 func describeFault(what string, err error) error {
 	if err == nil {
 		return nil
 	}
 	reason, ok := faultReason(err)
 	if !ok {
-		return fmt.Errorf("%s: %w", what, err)
+		cause := transportCause(err)
+		if cause == nil && errors.Is(err, context.DeadlineExceeded) {
+			cause = context.DeadlineExceeded
+		}
+		if cause == nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		reason = transportReason(cause)
 	}
 	return &FaultError{What: what, Reason: reason, err: err}
 }

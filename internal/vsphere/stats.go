@@ -38,6 +38,7 @@ func (c *Client) GetVMStats(ctx context.Context, reference string, windowMinutes
 	if cfg := t.vm.Config; cfg != nil {
 		out.CPUs, out.MemoryMB = cfg.Hardware.NumCPU, cfg.Hardware.MemoryMB
 	}
+	out.Notes = append(out.Notes, t.notes...)
 	if t.vm.Summary.Storage == nil {
 		out.Notes = append(out.Notes, "vSphere reports no storage summary for this VM (it may be inaccessible)")
 	}

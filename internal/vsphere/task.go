@@ -54,12 +54,10 @@ func (t *tracker) stepDone(message string) {
 	t.step = min(t.step+1, t.steps)
 }
 
-// cancelSettle is how long, after vSphere accepted a cancel, we keep watching
-// the task for a late success. A real vCenter ends a cancelled task in the error
-// state for good; the simulator marks it cancelled at once but still runs the
-// operation when its delay ends and then reports success. Watching costs one
-// idle property-collector wait, and lets create and clone undo what was made.
-const cancelSettle = time.Minute
+// cancelOutcomeWait bounds how long, after asking vSphere to cancel a task,
+// we wait for the task's final state. An accepted cancel ends the task within
+// moments; a refused one leaves it running, and the answer then says so.
+const cancelOutcomeWait = 30 * time.Second
 
 // CancelledError says that the client cancelled an operation while a vSphere
 // task was running, and what became of that task.
@@ -144,7 +142,7 @@ func (c *Client) runTask(ctx context.Context, task *object.Task, what string, tr
 // cancelTask asks vSphere to cancel a task whose request was cancelled, and
 // waits (detached from the request, bounded) for the task's final outcome.
 func (c *Client) cancelTask(ctx context.Context, task *object.Task, what string) *CancelledError {
-	dctx, done := context.WithTimeout(context.WithoutCancel(ctx), cancelSettle+30*time.Second)
+	dctx, done := context.WithTimeout(context.WithoutCancel(ctx), cancelOutcomeWait+c.lateCancelWatch)
 	defer done()
 	e := &CancelledError{What: what, Task: task.Reference().Value}
 	err := task.Cancel(dctx)
@@ -157,6 +155,7 @@ func (c *Client) cancelTask(ctx context.Context, task *object.Task, what string)
 		e.Refused = "vSphere cannot cancel this kind of task"
 	default:
 		e.Refused = describeFault("cancelling", err).Error()
+		c.log.Warn("cancelling a vSphere task failed", "task", e.Task, "error", err)
 	}
 	e.info, err = c.settle(dctx, task, e.Accepted)
 	if err != nil {
@@ -167,14 +166,19 @@ func (c *Client) cancelTask(ctx context.Context, task *object.Task, what string)
 	return e
 }
 
-// settle waits for a task's final state. After an accepted cancel the first
-// error state may be premature (see cancelSettle), so it watches on until the
-// task succeeds, fails for another reason, or the settle window passes.
+// settle waits for a task's final state. On a real vCenter that is the first
+// one: a cancelled task stays cancelled, and a task that succeeded despite the
+// cancel is reported as completed (create and clone then undo it). Only when
+// c.lateCancelWatch is set (govmomi's simulator, which marks a cancelled task
+// failed at once yet still completes the operation when its delay ends) does
+// an accepted cancel's error state not count: it watches on until the task
+// succeeds, fails for another reason, or the window passes.
 func (c *Client) settle(ctx context.Context, task *object.Task, cancelled bool) (*types.TaskInfo, error) {
+	watchLate := cancelled && c.lateCancelWatch > 0
 	wctx := ctx
-	if cancelled {
+	if watchLate {
 		var done context.CancelFunc
-		wctx, done = context.WithTimeout(ctx, cancelSettle)
+		wctx, done = context.WithTimeout(ctx, c.lateCancelWatch)
 		defer done()
 	}
 	var last *types.TaskInfo
@@ -192,11 +196,11 @@ func (c *Client) settle(ctx context.Context, task *object.Task, cancelled bool) 
 		case types.TaskInfoStateSuccess:
 			return true
 		case types.TaskInfoStateError:
-			return !cancelled || last.Error == nil || !fault.Is(last.Error.Fault, &types.RequestCanceled{})
+			return !watchLate || last.Error == nil || !fault.Is(last.Error.Fault, &types.RequestCanceled{})
 		}
 		return false
 	})
-	if err != nil && cancelled && errors.Is(wctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+	if err != nil && watchLate && errors.Is(wctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 		return last, nil // the cancel held for the whole window
 	}
 	return last, err

@@ -1,0 +1,69 @@
+package mcpserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/vsphere"
+)
+
+// hideTransportErrors keeps failures on the way to vCenter (network, TLS,
+// timeouts), whose Go text names hosts, addresses and URLs, out of tool
+// errors: the client reads vsphere.ClientError's words, the server's log the
+// detail at WARN. It works on the Go error a tool handler returned, so the
+// decision rests on error types, never on matching text.
+func hideTransportErrors(log *slog.Logger) mcp.Middleware {
+	return func(next mcp.MethodHandler) mcp.MethodHandler {
+		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+			res, err := next(ctx, method, req)
+			r, ok := res.(*mcp.CallToolResult)
+			if !ok || r == nil || !r.IsError || r.GetError() == nil {
+				return res, err
+			}
+			public, detail := vsphere.ClientError(r.GetError())
+			if detail == nil {
+				return res, err
+			}
+			tool := ""
+			if p, ok := req.GetParams().(*mcp.CallToolParamsRaw); ok {
+				tool = p.Name
+			}
+			log.Warn("a tool failed on the way to vCenter; the client is told without the detail",
+				"tool", tool, "error", r.GetError(), "detail", detail)
+			r.Content = []mcp.Content{&mcp.TextContent{Text: public.Error()}}
+			return r, err
+		}
+	}
+}
+
+// resourceError is what a client may see of a failed resource read. Domain
+// errors (not found, ambiguous name, a vSphere fault said in words) and
+// transport failures (in vsphere.ClientError's words) say what to do; any
+// other error becomes a generic message, its detail logged at WARN.
+func (h *handlers) resourceError(uri string, err error) error {
+	var (
+		notFound  *vsphere.NotFoundError
+		ambiguous *vsphere.AmbiguousError
+		described *vsphere.FaultError
+	)
+	switch public, detail := vsphere.ClientError(err); {
+	case errors.As(err, &notFound):
+		return mcp.ResourceNotFoundError(uri)
+	case errors.As(err, &ambiguous):
+		return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: ambiguous.Error()}
+	case detail != nil:
+		h.log.Warn("a resource read failed on the way to vCenter; the client is told without the detail", "uri", uri, "error", err, "detail", detail)
+		return &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: fmt.Sprintf("reading %s: %v", uri, public)}
+	case errors.As(err, &described):
+		return &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: fmt.Sprintf("reading %s: %v", uri, described)}
+	default:
+		h.log.Warn("a resource read failed; the client gets a generic message", "uri", uri, "error", err)
+		return &jsonrpc.Error{Code: jsonrpc.CodeInternalError,
+			Message: fmt.Sprintf("reading %s failed on the server (the details are in its log); try again, or call get_vm_stats", uri)}
+	}
+}

@@ -1,0 +1,113 @@
+package mcpserver_test
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	vsim "github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/testenv"
+)
+
+// TestUnreachableVCenterInWords: when vCenter stops answering (here the
+// simulator is shut down under a running server), tools and resources say so
+// in words a model can act on, without the hosts, addresses, URLs and Go
+// network errors the failure carries; the server logs that detail at WARN.
+func TestUnreachableVCenterInWords(t *testing.T) {
+	logs := make(logRecords, 1000)
+	e := testenv.New(t, testenv.Options{Logger: testLogger(logs)})
+	vcHost := e.Sim.URL.Host
+	e.Sim.Close()
+
+	leaks := []string{vcHost, "127.0.0.1", "http", "/sdk", "dial", "Post", "POST", "tcp", "connect:"}
+	check := func(t *testing.T, text string) {
+		t.Helper()
+		t.Logf("client sees: %s", text)
+		for _, leak := range leaks {
+			if strings.Contains(text, leak) {
+				t.Errorf("%q reveals %q", text, leak)
+			}
+		}
+		if !strings.Contains(text, "vCenter") || !strings.Contains(text, "try again") {
+			t.Errorf("%q does not say that vCenter failed and what to do", text)
+		}
+	}
+
+	cases := []struct {
+		tool string
+		args map[string]any
+	}{
+		{"list_vms", map[string]any{}},
+		{"get_vm", map[string]any{"name": "DC0_C0_RP0_VM0"}},
+		{"power_on_vm", map[string]any{"name": "DC0_C0_RP0_VM1"}},
+		{"create_vm", map[string]any{"name": "unreachable", "cpu": 1, "memory": 128}},
+		{"get_vm_stats", map[string]any{"name": "DC0_C0_RP0_VM0"}},
+		{"list_hosts", map[string]any{}},
+	}
+	for _, c := range cases {
+		t.Run(c.tool, func(t *testing.T) {
+			check(t, testenv.CallErr(t, e, c.tool, c.args))
+		})
+	}
+	t.Run("vmstats resource", func(t *testing.T) {
+		_, err := e.Client.ReadResource(context.Background(), &mcp.ReadResourceParams{URI: "vmstats://DC0_C0_RP0_VM0"})
+		if err == nil {
+			t.Fatal("reading a resource from an unreachable vCenter succeeded")
+		}
+		check(t, err.Error())
+	})
+
+	// The detail is the server's: logged at WARN, with the address.
+	logged := 0
+	for len(logs) > 0 {
+		r := <-logs
+		if r.Level == slog.LevelWarn && strings.Contains(attr(r, "detail"), vcHost) {
+			logged++
+		}
+	}
+	if want := len(cases) + 1; logged != want {
+		t.Errorf("%d WARN records carry the failure's detail, want %d (one per call)", logged, want)
+	}
+}
+
+// TestResourceInternalErrorIsGeneric: a resource read that fails for a reason
+// that is neither a domain error nor a transport failure (here an unexplained
+// vSphere fault on the inventory retrieval) reaches the client as a generic
+// message; the detail is in the server's WARN log.
+func TestResourceInternalErrorIsGeneric(t *testing.T) {
+	logs := make(logRecords, 1000)
+	e := testenv.New(t, testenv.Options{Logger: testLogger(logs)})
+	svc := e.Sim.Model().Service
+	svc.AddFaultRule(&vsim.FaultInjectionRule{
+		MethodName: "RetrievePropertiesEx", ObjectType: "*", ObjectName: "*",
+		Probability: 1, FaultType: vsim.FaultTypeCustom, Fault: &types.SystemError{}, Enabled: true,
+	})
+	defer svc.ClearFaultRules()
+
+	_, err := e.Client.ReadResource(context.Background(), &mcp.ReadResourceParams{URI: "vmstats://DC0_C0_RP0_VM0"})
+	if err == nil {
+		t.Fatal("the resource read succeeded despite the fault")
+	}
+	msg := err.Error()
+	t.Logf("client sees: %s", msg)
+	if !strings.Contains(msg, "reading vmstats://DC0_C0_RP0_VM0 failed on the server") || !strings.Contains(msg, "try again") {
+		t.Errorf("%q is not the generic message", msg)
+	}
+	for _, leak := range []string{"ServerFaultCode", "injected", "SystemError", "inventory"} {
+		if strings.Contains(msg, leak) {
+			t.Errorf("%q reveals %q", msg, leak)
+		}
+	}
+	found := false
+	for len(logs) > 0 {
+		r := <-logs
+		found = found || r.Level == slog.LevelWarn && strings.Contains(attr(r, "error"), "ServerFaultCode: Fault injected by simulator")
+	}
+	if !found {
+		t.Error("the server did not log the detail at WARN")
+	}
+}

@@ -1,0 +1,115 @@
+package vsphere
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"syscall"
+)
+
+// A failure on the way to vCenter reads in Go as
+//
+//	Post "https://vc.internal:443/sdk": dial tcp 10.1.2.3:443: connect: connection refused
+//
+// naming hosts, addresses and URLs that a client has no use for and should not
+// learn. Such errors are said in short words that say what to do instead; the
+// detail stays in the error chain (Unwrap) for the server's log.
+
+// ClientError returns what a client may see of err, and the transport error
+// held back from it (nil when err names no transport failure). When err's text
+// contains the transport error's, that part is replaced: what was being done
+// stays ("retrieving the VM inventory: vCenter is unreachable (connection
+// refused); ..."). The caller logs detail.
+func ClientError(err error) (public, detail error) {
+	if err == nil {
+		return nil, nil
+	}
+	cause := transportCause(err)
+	if cause == nil {
+		if !errors.Is(err, context.DeadlineExceeded) {
+			return err, nil
+		}
+		cause = context.DeadlineExceeded
+	}
+	msg, raw := err.Error(), cause.Error()
+	i := strings.Index(msg, raw)
+	if i < 0 {
+		return err, cause // already in words (describeFault)
+	}
+	return &FaultError{What: strings.TrimSuffix(msg[:i], ": "), Reason: transportReason(cause), err: err}, cause
+}
+
+// transportCause is the outermost error in err's chain that comes from the
+// network, TLS or a timeout rather than from vSphere, or nil.
+func transportCause(err error) error {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		switch e.(type) {
+		case *url.Error, *net.OpError, *net.DNSError, *net.AddrError,
+			x509.UnknownAuthorityError, x509.HostnameError, x509.CertificateInvalidError,
+			*tls.CertificateVerificationError, tls.RecordHeaderError:
+			return e
+		}
+		if ne, ok := e.(net.Error); ok && ne.Timeout() {
+			return e
+		}
+	}
+	return nil
+}
+
+// transportReason says a transport failure in words that name no host,
+// address or URL, and say what to do.
+func transportReason(cause error) string {
+	const retry = "; check the server's network and try again"
+	var (
+		dnsErr   *net.DNSError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		verify   *tls.CertificateVerificationError
+		record   tls.RecordHeaderError
+		netErr   net.Error
+		urlErr   *url.Error
+	)
+	switch {
+	case errors.Is(cause, context.DeadlineExceeded), errors.Is(cause, os.ErrDeadlineExceeded),
+		errors.As(cause, &netErr) && netErr.Timeout():
+		return "vCenter did not answer in time; try again"
+	case errors.Is(cause, context.Canceled):
+		return "the request was cancelled before vCenter answered"
+	case errors.As(cause, &dnsErr):
+		return "vCenter is unreachable (its host name does not resolve)" + retry
+	case errors.As(cause, &unknown), errors.As(cause, &hostname), errors.As(cause, &invalid),
+		errors.As(cause, &verify), errors.As(cause, &record):
+		return "the TLS connection to vCenter failed (its certificate is not trusted); the server's administrator should check ca_file"
+	case errors.Is(cause, syscall.ECONNREFUSED):
+		return "vCenter is unreachable (connection refused)" + retry
+	case errors.Is(cause, syscall.ECONNRESET), errors.Is(cause, syscall.EPIPE):
+		return "vCenter is unreachable (connection reset)" + retry
+	case errors.Is(cause, syscall.EHOSTUNREACH), errors.Is(cause, syscall.ENETUNREACH):
+		return "vCenter is unreachable (no route to it)" + retry
+	case errors.Is(cause, io.EOF), errors.Is(cause, io.ErrUnexpectedEOF):
+		return "vCenter closed the connection before answering" + retry
+	case errors.As(cause, &urlErr) && httpStatus(urlErr.Err.Error()):
+		return "vCenter answered HTTP " + urlErr.Err.Error() + "; try again later"
+	}
+	return "vCenter is unreachable" + retry
+}
+
+// httpStatus reports whether s is an HTTP status line such as "503 Service Unavailable".
+func httpStatus(s string) bool {
+	if len(s) < 4 || s[3] != ' ' {
+		return false
+	}
+	for _, c := range s[:3] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
