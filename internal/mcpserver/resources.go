@@ -24,9 +24,6 @@ func (h *handlers) addResources(s *mcp.Server) error {
 			"A VM that is not powered on has storage and null live sections.",
 		MIMEType: "application/json",
 	}, h.readVMStats)
-	// Installed with the resources, whose errors follow the same rule (see
-	// resourceError): no host, address or URL of vCenter reaches a client.
-	s.AddReceivingMiddleware(hideTransportErrors(h.log))
 	return nil
 }
 

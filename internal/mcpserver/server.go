@@ -64,7 +64,9 @@ func New(vs *vsphere.Client, opts Options) (*mcp.Server, error) {
 	if err := h.addResources(s); err != nil {
 		return nil, err
 	}
-	s.AddReceivingMiddleware(logRequests(log))
+	// Outermost first: the log sees the detail; clients see no host, address or
+	// URL of vCenter in a tool error (resources follow the same rule, see resourceError).
+	s.AddReceivingMiddleware(logRequests(log), hideTransportErrors(log))
 	return s, nil
 }
 

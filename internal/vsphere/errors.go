@@ -26,14 +26,25 @@ func describeConnectError(host string, err error) error {
 	switch {
 	case soap.IsCertificateUntrusted(err), errors.As(err, &unknown), errors.As(err, &invalid),
 		errors.As(err, &hostname), errors.As(err, &verify):
-		return fmt.Errorf("TLS verification of vCenter %s failed (%s): set ca_file to the CA bundle that signed its certificate, or insecure: true for a lab", host, tlsReason(err))
+		return &connectError{fmt.Sprintf("TLS verification of vCenter %s failed (%s): set ca_file to the CA bundle that signed its certificate, or insecure: true for a lab", host, tlsReason(err)), err}
 	case errors.As(err, &dnsErr):
-		return fmt.Errorf("cannot reach vCenter at %s: host name %q does not resolve", host, dnsErr.Name)
+		return &connectError{fmt.Sprintf("cannot reach vCenter at %s: host name %q does not resolve", host, dnsErr.Name), err}
 	case errors.As(err, &opErr):
-		return fmt.Errorf("cannot reach vCenter at %s: %v", host, opErr.Err)
+		return &connectError{fmt.Sprintf("cannot reach vCenter at %s: %v", host, opErr.Err), err}
 	}
 	return fmt.Errorf("connecting to vCenter at %s: %w", host, err)
 }
+
+// connectError is a one-line message for the administrator that keeps the
+// original error in its chain, so that callers (and ClientError) can still
+// recognise a transport failure.
+type connectError struct {
+	msg string
+	err error
+}
+
+func (e *connectError) Error() string { return e.msg }
+func (e *connectError) Unwrap() error { return e.err }
 
 func tlsReason(err error) string {
 	var (

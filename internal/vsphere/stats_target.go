@@ -13,7 +13,7 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 )
 
-// A stats read has a budget of three SOAP requests: FindVM (one retrieval),
+// A stats read has a budget of three SOAP requests: resolveVM (one retrieval),
 // statsTarget (one retrieval: the VM's configuration and storage, the names of
 // its datastores and, on a Client's first read, the counter catalogue) and the
 // performance query.
