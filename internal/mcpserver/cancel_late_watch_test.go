@@ -29,14 +29,7 @@ import (
 // there, and why the fixture (and --simulator) set LateCancelWatch to see and
 // undo the late VM (TestCancelLeavesNothing).
 func TestCancelAnswersAtFirstFinalState(t *testing.T) {
-	cases := []struct {
-		tool, task, vm string // tool, simulated task name, name of the VM it would make
-		args           map[string]any
-	}{
-		{"clone_vm", "CloneVm", "prompt-cancel-clone", map[string]any{"template_name": "DC0_C0_RP0_VM1", "new_name": "prompt-cancel-clone"}},
-		{"create_vm", "CreateVm", "prompt-cancel-create", map[string]any{"name": "prompt-cancel-create", "cpu": 1, "memory": 256}},
-	}
-	for _, c := range cases {
+	for _, c := range cancelCases("prompt-cancel") {
 		t.Run(c.tool, func(t *testing.T) {
 			progress := newProgressLog()
 			logs := make(logRecords, 1000)

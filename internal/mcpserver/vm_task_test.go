@@ -117,14 +117,7 @@ func TestProgressNotifications(t *testing.T) {
 // server watches the task after the cancel and deletes what it made, which
 // this test waits for.
 func TestCancelLeavesNothing(t *testing.T) {
-	cases := []struct {
-		tool, task, vm string // tool, simulated task name, name of the VM it would make
-		args           map[string]any
-	}{
-		{"clone_vm", "CloneVm", "cancelled-clone", map[string]any{"template_name": "DC0_C0_RP0_VM1", "new_name": "cancelled-clone"}},
-		{"create_vm", "CreateVm", "cancelled-create", map[string]any{"name": "cancelled-create", "cpu": 1, "memory": 256}},
-	}
-	for _, c := range cases {
+	for _, c := range cancelCases("cancelled") {
 		t.Run(c.tool, func(t *testing.T) {
 			progress := newProgressLog()
 			logs := make(logRecords, 1000)
@@ -185,5 +178,19 @@ func TestCancelLeavesNothing(t *testing.T) {
 				t.Errorf("inventory changed:\nbefore %v\nafter  %v", before, after)
 			}
 		})
+	}
+}
+
+// cancelCase is a slow operation that makes a VM, for the cancel tests.
+type cancelCase struct {
+	tool, task, vm string // tool, simulated task name, name of the VM it would make
+	args           map[string]any
+}
+
+// cancelCases are a clone and a create whose new VMs are named prefix-clone and prefix-create.
+func cancelCases(prefix string) []cancelCase {
+	return []cancelCase{
+		{"clone_vm", "CloneVm", prefix + "-clone", map[string]any{"template_name": "DC0_C0_RP0_VM1", "new_name": prefix + "-clone"}},
+		{"create_vm", "CreateVm", prefix + "-create", map[string]any{"name": prefix + "-create", "cpu": 1, "memory": 256}},
 	}
 }
