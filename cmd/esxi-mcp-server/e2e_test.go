@@ -163,6 +163,9 @@ func TestSIGINTCleansUp(t *testing.T) {
 	listVMs(t, cs)
 	assertCleanExit(t, p.stop(t, os.Interrupt), p)
 	assertEmptyDir(t, tmp)
+	if !strings.Contains(p.stderr(), "logged out of vSphere") {
+		t.Errorf("the vCenter session was not logged out on shutdown:\n%s", p.stderr())
+	}
 }
 
 // TestDebugLogsHaveNoSecrets runs a whole session at DEBUG, logging to a file,
@@ -280,6 +283,8 @@ func TestStartupFailures(t *testing.T) {
 	}
 	dead := closed.Addr().String()
 	closed.Close()
+	sim := startSimulator(t)
+	vc := []string{"VCENTER_HOST=" + sim.URL.Host, "VCENTER_USER=" + sim.User, "VCENTER_PASSWORD=" + sim.Password, "VCENTER_CA_FILE=" + sim.CAFile}
 	tests := []struct {
 		name string
 		env  []string
@@ -290,6 +295,10 @@ func TestStartupFailures(t *testing.T) {
 		{"public listen without key", nil, []string{"--simulator", "--listen", "0.0.0.0:0"}, 1, "refusing to listen on 0.0.0.0:0 without an API key"},
 		{"no configuration", []string{"VCENTER_HOST="}, nil, 1, "missing required config key vcenter_host"},
 		{"unreachable vCenter", []string{"VCENTER_HOST=" + dead, "VCENTER_USER=u", "VCENTER_PASSWORD=pw-not-shown"}, []string{"--transport", "stdio"}, 1, "cannot reach vCenter at " + dead},
+		{"unknown datacenter", append(vc, "VCENTER_DATACENTER=DC9"), []string{"--transport", "stdio"}, 1, `datacenter "DC9" not found; available: DC0`},
+		{"unknown cluster", append(vc, "VCENTER_CLUSTER=prod"), []string{"--transport", "stdio"}, 1, `cluster "prod" not found`},
+		{"wrong password", append(vc, "VCENTER_PASSWORD=wrong"), []string{"--transport", "stdio"}, 1, "rejected the login"},
+		{"untrusted vCenter certificate", append(vc, "VCENTER_CA_FILE="), []string{"--transport", "stdio"}, 1, "set ca_file"},
 		{"joined arguments", nil, []string{"--transport stdio"}, 2, "flag provided but not defined"},
 		{"stray argument", nil, []string{"--simulator", "stdio"}, 2, `unexpected argument "stdio"`},
 		{"bad log level", nil, []string{"--simulator", "--log-level", "loud"}, 1, "log_level"},
