@@ -44,17 +44,7 @@ func TestCancelAnswersAtFirstFinalState(t *testing.T) {
 			slowTasks(t, map[string]int{c.task: 5000, "LockHandoff": 0})
 			before := inventory(t, e)
 
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			params := &mcp.CallToolParams{Name: c.tool, Arguments: c.args}
-			params.SetProgressToken("cancel-me")
-			returned := make(chan error, 1)
-			go func() {
-				_, err := e.Client.CallTool(ctx, params)
-				returned <- err
-			}()
-			first := progress.await(t, "naming the vSphere task", func(n *mcp.ProgressNotificationParams) bool { return taskID.MatchString(n.Message) })
-			id := taskID.FindString(first.Message)
+			id, cancel, returned := startSlowCall(t, e, progress, c)
 			taskRef := types.ManagedObjectReference{Type: "Task", Value: id}
 			states := watchTaskStates(t, e, taskRef)
 			cancel()

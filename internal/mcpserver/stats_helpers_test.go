@@ -94,22 +94,19 @@ func counterIDs(t *testing.T, e *testenv.Env) map[string]int32 {
 	return ids
 }
 
-// vmByName reads a VM directly, with the properties the tests compare.
+// vmByName reads the one VM named name directly, with the properties the tests compare.
 func vmByName(t *testing.T, e *testenv.Env, name string) mo.VirtualMachine {
 	t.Helper()
-	ctx := context.Background()
-	v, err := view.NewManager(e.Vim).CreateContainerView(ctx, e.Vim.ServiceContent.RootFolder, []string{"VirtualMachine"}, true)
-	if err != nil {
-		t.Fatal(err)
+	var found []mo.VirtualMachine
+	for _, vm := range e.VMs(t, "name", "config", "runtime.powerState", "summary.storage", "storage", "datastore") {
+		if vm.Name == name {
+			found = append(found, vm)
+		}
 	}
-	defer func() { _ = v.Destroy(ctx) }()
-	var vms []mo.VirtualMachine
-	err = v.RetrieveWithFilter(ctx, []string{"VirtualMachine"},
-		[]string{"name", "config", "runtime.powerState", "summary.storage", "storage", "datastore"}, &vms, property.Match{"name": name})
-	if err != nil || len(vms) != 1 {
-		t.Fatalf("reading VM %s directly: %d found, %v", name, len(vms), err)
+	if len(found) != 1 {
+		t.Fatalf("reading VM %s directly: %d found", name, len(found))
 	}
-	return vms[0]
+	return found[0]
 }
 
 // addNIC gives a VM one more virtual NIC on the given network and returns the VM as it now is.

@@ -128,17 +128,7 @@ func TestCancelLeavesNothing(t *testing.T) {
 			slowTasks(t, map[string]int{c.task: 2000})
 			before := inventory(t, e)
 
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			params := &mcp.CallToolParams{Name: c.tool, Arguments: c.args}
-			params.SetProgressToken("cancel-me")
-			returned := make(chan error, 1)
-			go func() {
-				_, err := e.Client.CallTool(ctx, params)
-				returned <- err
-			}()
-			first := progress.await(t, "naming the vSphere task", func(n *mcp.ProgressNotificationParams) bool { return taskID.MatchString(n.Message) })
-			id := taskID.FindString(first.Message)
+			id, cancel, returned := startSlowCall(t, e, progress, c)
 			cancel()
 			if err := <-returned; err == nil {
 				t.Fatal("the cancelled call returned no error to the client")
@@ -193,4 +183,22 @@ func cancelCases(prefix string) []cancelCase {
 		{"clone_vm", "CloneVm", prefix + "-clone", map[string]any{"template_name": "DC0_C0_RP0_VM1", "new_name": prefix + "-clone"}},
 		{"create_vm", "CreateVm", prefix + "-create", map[string]any{"name": prefix + "-create", "cpu": 1, "memory": 256}},
 	}
+}
+
+// startSlowCall calls c's tool with a progress token and returns, once the
+// server has named the vSphere task in a progress notification, the task id,
+// a cancel for the request, and where the call's error arrives.
+func startSlowCall(t *testing.T, e *testenv.Env, progress *progressLog, c cancelCase) (string, context.CancelFunc, <-chan error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	params := &mcp.CallToolParams{Name: c.tool, Arguments: c.args}
+	params.SetProgressToken("cancel-me")
+	returned := make(chan error, 1)
+	go func() {
+		_, err := e.Client.CallTool(ctx, params)
+		returned <- err
+	}()
+	first := progress.await(t, "naming the vSphere task", func(n *mcp.ProgressNotificationParams) bool { return taskID.MatchString(n.Message) })
+	return taskID.FindString(first.Message), cancel, returned
 }
