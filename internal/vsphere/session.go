@@ -15,11 +15,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/vmware/govmomi/fault"
 	"github.com/vmware/govmomi/session"
 	"github.com/vmware/govmomi/session/keepalive"
 	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/soap"
+	"github.com/vmware/govmomi/vim25/types"
 )
 
 // ConnectOptions say how to reach and log in to vCenter or ESXi.
@@ -172,9 +174,15 @@ func (e *backoffError) Unwrap() error { return e.err }
 // maxReloginBackoff bounds the wait between failed re-login attempts.
 const maxReloginBackoff = 15 * time.Minute
 
+// loginTimeout bounds one re-login, which runs detached from the request that
+// noticed the expiry: it serves every caller, and one caller's cancel must not
+// abort it (or count as a failure).
+const loginTimeout = time.Minute
+
 // relogin logs in again unless another goroutine already did so since seen.
-// A fresh session also means a fresh counter catalogue read. After a failure
-// it refuses to try again until the backoff has passed, returning the last error.
+// A fresh session also means a fresh counter catalogue read. After vCenter
+// refused the credentials it does not try again until the backoff has passed,
+// returning the last error; other failures (network, timeout) do not count.
 func (c *Client) relogin(ctx context.Context, seen uint64) error {
 	c.loginMu.Lock()
 	defer c.loginMu.Unlock()
@@ -189,16 +197,26 @@ func (c *Client) relogin(ctx context.Context, seen uint64) error {
 	}
 	c.log.Warn("vSphere session expired; logging in again", "host", c.host)
 	c.jar.reset() // a fresh session, whatever vCenter thinks of the old cookie
-	if err := c.sm.Login(ctx, c.user); err != nil {
-		c.loginFailures++
-		c.loginFailedAt, c.loginErr = time.Now(), err
-		c.log.Error("logging in to vSphere again failed", "host", c.host, "failures", c.loginFailures, "error", err)
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), loginTimeout)
+	defer cancel()
+	if err := c.sm.Login(lctx, c.user); err != nil {
+		if isCredentialFault(err) {
+			c.loginFailures++
+			c.loginFailedAt, c.loginErr = time.Now(), err
+		}
+		c.log.Error("logging in to vSphere again failed", "host", c.host, "credential_failures", c.loginFailures, "error", err)
 		return err
 	}
 	c.loginFailures, c.loginErr = 0, nil
 	c.perf.Store(nil)
 	c.gen.Add(1)
 	return nil
+}
+
+// isCredentialFault reports whether vCenter refused the login itself — the
+// failures that count towards locking an SSO account.
+func isCredentialFault(err error) bool {
+	return fault.Is(err, &types.InvalidLogin{}) || fault.Is(err, &types.NoPermission{})
 }
 
 func rootCAs(caFile string) (*x509.CertPool, error) {

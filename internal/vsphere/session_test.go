@@ -283,11 +283,14 @@ func TestReloginBackoff(t *testing.T) {
 		if err == nil {
 			t.Fatalf("call %d succeeded with a failing login", i)
 		}
-		if !strings.Contains(err.Error(), "rejected the login") {
+		if !strings.Contains(err.Error(), "rejected the server's credentials") {
 			t.Errorf("call %d: %v, want the login failure", i, err)
 		}
 		if i > 0 && !strings.Contains(err.Error(), "not trying again") {
 			t.Errorf("call %d: %v, want the backoff stated", i, err)
+		}
+		if strings.Contains(err.Error(), sim.URL.Host) || strings.Contains(err.Error(), sim.User) {
+			t.Errorf("call %d: %v names vCenter's host or the account", i, err)
 		}
 	}
 	if got := counter.get("Login") - before; got != 1 {
@@ -304,5 +307,28 @@ func TestReloginBackoff(t *testing.T) {
 	}
 	if got := counter.get("Login") - before; got != 2 {
 		t.Errorf("login attempts = %d, want 2", got)
+	}
+}
+
+// TestReloginOutlivesItsCaller: the re-login runs detached from the request
+// that noticed the expiry, so that request's timeout neither aborts it nor
+// counts as a failed login (no backoff): the next call just works.
+func TestReloginOutlivesItsCaller(t *testing.T) {
+	sim, counter := startSim(t, simulator.Options{SessionTimeout: "1s"})
+	c := connect(t, sim, -1)
+	sim.Model().DelayConfig.MethodDelay = map[string]int{"Login": 1500}
+	time.Sleep(2500 * time.Millisecond) // let the session expire
+	before := counter.get("Login")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := c.ResolvePlacement(ctx, PlacementNames{Network: "VM Network"}); err == nil {
+		t.Fatal("a call whose deadline passed during the re-login succeeded")
+	}
+	if _, err := c.ResolvePlacement(context.Background(), PlacementNames{Network: "VM Network"}); err != nil {
+		t.Fatalf("the next call failed: %v", err)
+	}
+	if got := counter.get("Login") - before; got != 1 {
+		t.Errorf("login attempts = %d, want 1 (the detached re-login, reused by the next call)", got)
 	}
 }
