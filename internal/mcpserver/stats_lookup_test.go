@@ -65,8 +65,8 @@ func TestVMStatsUnknownAndAmbiguous(t *testing.T) {
 	if !strings.Contains(msg, `"no-such-vm" not found`) {
 		t.Errorf("unknown VM: tool error %q", msg)
 	}
-	if code := readErrCode(t, e, "vmstats://no-such-vm"); code != mcp.CodeResourceNotFound {
-		t.Errorf("unknown VM: resource error code %d, want %d (resource not found)", code, mcp.CodeResourceNotFound)
+	if code := readErrCode(t, e, "vmstats://no-such-vm"); code != jsonrpc.CodeInvalidParams {
+		t.Errorf("unknown VM: resource error code %d, want %d (resource not found)", code, jsonrpc.CodeInvalidParams)
 	}
 
 	// A second DC0_H0_VM0, in another folder, made directly through vSphere.
