@@ -39,9 +39,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.String("log-file", "", "log to this `file` instead of stderr")
 	fs.Bool("read-only", false, "expose only read-only tools")
 	fs.Bool("disable-destructive", false, "hide destructive tools (delete, power off, ...)")
+	fs.Bool("stateless", false, "serve Streamable HTTP without server-side sessions (several replicas behind a load balancer)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: esxi-mcp-server [-c FILE] [--transport http|stdio] [--listen ADDR] [--simulator] [--log-level L] [--log-file F] [--read-only] [--disable-destructive] [--version]\n\n")
+		fmt.Fprintf(stderr, "Usage: esxi-mcp-server [-c FILE] [--transport http|stdio] [--listen ADDR] [--simulator] [--log-level L] [--log-file F] [--read-only] [--disable-destructive] [--stateless] [--version]\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Transports the server can speak.
@@ -18,6 +19,22 @@ const (
 
 // DefaultListen is the HTTP listen address when none is configured.
 const DefaultListen = "127.0.0.1:8080"
+
+// Defaults of the second-wave keys.
+const (
+	DefaultTaskWaitSeconds       = 50
+	DefaultVCenterMaxConcurrency = 8
+	DefaultMaxSessions           = 1000
+	DefaultMaxConcurrentCalls    = 64
+	DefaultSessionIdleTimeout    = 30 * time.Minute
+)
+
+// Values of confirm_destructive.
+const (
+	ConfirmAuto   = "auto"
+	ConfirmAlways = "always"
+	ConfirmNever  = "never"
+)
 
 // DefaultNetwork is the port group new VMs are attached to when none is configured.
 const DefaultNetwork = "VM Network"
@@ -46,6 +63,26 @@ type Config struct {
 	Simulator          bool
 	ReadOnly           bool
 	DisableDestructive bool
+
+	// TaskWaitSeconds bounds how long a mutating tool waits for its vSphere
+	// task before answering with the running task (0: wait to the end).
+	TaskWaitSeconds int
+	// VCenterMaxConcurrency bounds the requests in flight to vCenter.
+	VCenterMaxConcurrency int
+	// ConfirmDestructive is auto, always or never (human consent through elicitation).
+	ConfirmDestructive string
+	// AuditLog is the JSON-lines audit file ("" : no audit trail).
+	AuditLog string
+	// MaxSessions caps live MCP sessions over HTTP.
+	MaxSessions int
+	// MaxConcurrentCalls caps tool calls running at once.
+	MaxConcurrentCalls int
+	// SessionIdleTimeout closes MCP sessions idle this long.
+	SessionIdleTimeout time.Duration
+	// MetricsListen is the address of the Prometheus /metrics listener ("" : off).
+	MetricsListen string
+	// Stateless serves Streamable HTTP without server-side sessions.
+	Stateless bool
 
 	// File is the configuration file that was read, or "" if none.
 	File string
@@ -76,6 +113,15 @@ func (c *Config) LogValue() slog.Value {
 		slog.Bool("simulator", c.Simulator),
 		slog.Bool("read_only", c.ReadOnly),
 		slog.Bool("disable_destructive", c.DisableDestructive),
+		slog.Int("task_wait_seconds", c.TaskWaitSeconds),
+		slog.Int("vcenter_max_concurrency", c.VCenterMaxConcurrency),
+		slog.String("confirm_destructive", c.ConfirmDestructive),
+		slog.String("audit_log", c.AuditLog),
+		slog.Int("max_sessions", c.MaxSessions),
+		slog.Int("max_concurrent_calls", c.MaxConcurrentCalls),
+		slog.Duration("session_idle_timeout", c.SessionIdleTimeout),
+		slog.String("metrics_listen", c.MetricsListen),
+		slog.Bool("stateless", c.Stateless),
 	)
 }
 

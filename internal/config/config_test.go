@@ -215,3 +215,48 @@ func TestLogValueHidesSecrets(t *testing.T) {
 		t.Errorf("LogValue reveals a secret: %s", s)
 	}
 }
+
+// TestNumberAndDurationKeys covers the whole-number and duration keys: their
+// defaults, an explicit 0 that means "no bound", and strict types in the file.
+func TestNumberAndDurationKeys(t *testing.T) {
+	tests := []struct {
+		name    string
+		file    string
+		env     map[string]string
+		check   func(*Config) string
+		wantErr string
+	}{
+		{name: "defaults", check: func(c *Config) string {
+			return expect(c.TaskWaitSeconds == 50 && c.VCenterMaxConcurrency == 8 && c.MaxSessions == 1000 &&
+				c.SessionIdleTimeout.Minutes() == 30 && c.ConfirmDestructive == "auto", c)
+		}},
+		{name: "explicit zero wait means to the end", file: "task_wait_seconds: 0\n", check: func(c *Config) string {
+			return expect(c.TaskWaitSeconds == 0, c)
+		}},
+		{name: "env number and duration", env: map[string]string{"MCP_TASK_WAIT_SECONDS": "5", "MCP_SESSION_IDLE_TIMEOUT": "90s", "VCENTER_MAX_CONCURRENCY": "3"}, check: func(c *Config) string {
+			return expect(c.TaskWaitSeconds == 5 && c.SessionIdleTimeout.Seconds() == 90 && c.VCenterMaxConcurrency == 3, c)
+		}},
+		{name: "quoted number refused", file: "max_sessions: \"ten\"\n", wantErr: `key "max_sessions": want a whole number`},
+		{name: "negative refused", env: map[string]string{"MCP_MAX_SESSIONS": "-1"}, wantErr: "MCP_MAX_SESSIONS: want a number of at least 0"},
+		{name: "bad duration", file: "session_idle_timeout: 30\n", wantErr: `key "session_idle_timeout": want a duration`},
+		{name: "bad consent mode", file: "confirm_destructive: sometimes\n", wantErr: "config key confirm_destructive"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := writeFile(t, "c.yaml", baseYAML+tt.file)
+			c, err := Load(Options{File: file, LookupEnv: envOf(tt.env)})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if msg := tt.check(c); msg != "" {
+				t.Error(msg)
+			}
+		})
+	}
+}

@@ -1,5 +1,7 @@
 package config
 
+import "time"
+
 // key describes one configuration key: its name in the file, its environment
 // variable, its command-line flag (if any), and where its value lives.
 type key struct {
@@ -8,6 +10,8 @@ type key struct {
 	flag string
 	str  func(*Config) *string
 	bool func(*Config) *bool
+	int  func(*Config) *int           // a whole number (file: unquoted)
+	dur  func(*Config) *time.Duration // a duration such as "30m" or "90s"
 }
 
 // keys is the single table of configuration keys; loading, precedence and
@@ -32,6 +36,15 @@ var keys = []key{
 	{name: "simulator", env: "MCP_SIMULATOR", flag: "simulator", bool: func(c *Config) *bool { return &c.Simulator }},
 	{name: "read_only", env: "MCP_READ_ONLY", flag: "read-only", bool: func(c *Config) *bool { return &c.ReadOnly }},
 	{name: "disable_destructive", env: "MCP_DISABLE_DESTRUCTIVE", flag: "disable-destructive", bool: func(c *Config) *bool { return &c.DisableDestructive }},
+	{name: "task_wait_seconds", env: "MCP_TASK_WAIT_SECONDS", int: func(c *Config) *int { return &c.TaskWaitSeconds }},
+	{name: "vcenter_max_concurrency", env: "VCENTER_MAX_CONCURRENCY", int: func(c *Config) *int { return &c.VCenterMaxConcurrency }},
+	{name: "confirm_destructive", env: "MCP_CONFIRM_DESTRUCTIVE", str: func(c *Config) *string { return &c.ConfirmDestructive }},
+	{name: "audit_log", env: "MCP_AUDIT_LOG", str: func(c *Config) *string { return &c.AuditLog }},
+	{name: "max_sessions", env: "MCP_MAX_SESSIONS", int: func(c *Config) *int { return &c.MaxSessions }},
+	{name: "max_concurrent_calls", env: "MCP_MAX_CONCURRENT_CALLS", int: func(c *Config) *int { return &c.MaxConcurrentCalls }},
+	{name: "session_idle_timeout", env: "MCP_SESSION_IDLE_TIMEOUT", dur: func(c *Config) *time.Duration { return &c.SessionIdleTimeout }},
+	{name: "metrics_listen", env: "MCP_METRICS_LISTEN", str: func(c *Config) *string { return &c.MetricsListen }},
+	{name: "stateless", env: "MCP_STATELESS", flag: "stateless", bool: func(c *Config) *bool { return &c.Stateless }},
 }
 
 // KeyInfo is the public view of a configuration key, for documentation.

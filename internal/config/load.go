@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -102,6 +104,30 @@ func (c *Config) applyDefaults() {
 		c.Network = DefaultNetwork
 		c.NetworkDefaulted = true
 	}
+	if !c.isSet("task_wait_seconds") {
+		c.TaskWaitSeconds = DefaultTaskWaitSeconds
+	}
+	if c.VCenterMaxConcurrency == 0 {
+		c.VCenterMaxConcurrency = DefaultVCenterMaxConcurrency
+	}
+	if c.ConfirmDestructive == "" {
+		c.ConfirmDestructive = ConfirmAuto
+	}
+	if c.MaxSessions == 0 {
+		c.MaxSessions = DefaultMaxSessions
+	}
+	if c.MaxConcurrentCalls == 0 {
+		c.MaxConcurrentCalls = DefaultMaxConcurrentCalls
+	}
+	if c.SessionIdleTimeout == 0 {
+		c.SessionIdleTimeout = DefaultSessionIdleTimeout
+	}
+}
+
+// isSet reports whether a key was given by file, environment or flag.
+func (c *Config) isSet(name string) bool {
+	_, ok := c.origin[name]
+	return ok
 }
 
 func readFile(path string) (map[string]any, error) {
@@ -202,6 +228,20 @@ func describe(v any) string {
 }
 
 func setFromFile(c *Config, k key, v any) error {
+	switch {
+	case k.int != nil:
+		n, ok := v.(json.Number)
+		if !ok {
+			return fmt.Errorf("want a whole number (unquoted), got %s", describe(v))
+		}
+		return setInt(c, k, n.String())
+	case k.dur != nil:
+		s, ok := v.(string)
+		if !ok {
+			return fmt.Errorf("want a duration such as \"30m\" or \"90s\", got %s", describe(v))
+		}
+		return setDuration(c, k, s)
+	}
 	if k.bool != nil {
 		b, ok := v.(bool)
 		if !ok {
@@ -222,6 +262,12 @@ func setFromFile(c *Config, k key, v any) error {
 }
 
 func setFromString(c *Config, k key, v string) error {
+	switch {
+	case k.int != nil:
+		return setInt(c, k, v)
+	case k.dur != nil:
+		return setDuration(c, k, v)
+	}
 	if k.bool != nil {
 		b, err := parseBool(v)
 		if err != nil {
@@ -231,6 +277,27 @@ func setFromString(c *Config, k key, v string) error {
 		return nil
 	}
 	*k.str(c) = v
+	return nil
+}
+
+func setInt(c *Config, k key, v string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return fmt.Errorf("want a whole number, got %q", v)
+	}
+	if n < 0 {
+		return fmt.Errorf("want a number of at least 0, got %d", n)
+	}
+	*k.int(c) = n
+	return nil
+}
+
+func setDuration(c *Config, k key, v string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil || d < 0 {
+		return fmt.Errorf("want a duration such as \"30m\" or \"90s\", got %q", v)
+	}
+	*k.dur(c) = d
 	return nil
 }
 

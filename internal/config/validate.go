@@ -19,6 +19,11 @@ func (c *Config) Validate() error {
 	if _, err := ParseLogLevel(c.LogLevel); err != nil {
 		return c.errorf("log_level", "%v", err)
 	}
+	switch c.ConfirmDestructive {
+	case ConfirmAuto, ConfirmAlways, ConfirmNever:
+	default:
+		return c.errorf("confirm_destructive", "must be %q, %q or %q, got %q", ConfirmAuto, ConfirmAlways, ConfirmNever, c.ConfirmDestructive)
+	}
 
 	if !c.Simulator {
 		for _, name := range []string{"vcenter_host", "vcenter_user", "vcenter_password"} {
