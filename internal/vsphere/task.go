@@ -128,6 +128,7 @@ func (c *Client) runTask(ctx context.Context, task *object.Task, what string, tr
 	succeeded := err == nil && info != nil && info.State == types.TaskInfoStateSuccess
 	switch {
 	case succeeded:
+		c.afterTask(ctx, info)
 		tr.stepDone(fmt.Sprintf("%s: vSphere task %s done", what, id))
 		return info, nil
 	case ctx.Err() != nil:
