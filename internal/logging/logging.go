@@ -14,6 +14,7 @@ import (
 
 // New returns a logger at level that writes to file (created with its parent
 // directories) or, when file is empty, to stderr. The closer closes the file.
+// Every line is scrubbed of vCenter session material (see Scrub).
 func New(level, file string, stderr io.Writer) (*slog.Logger, io.Closer, error) {
 	lvl, err := config.ParseLogLevel(level)
 	if err != nil {
@@ -32,5 +33,5 @@ func New(level, file string, stderr io.Writer) (*slog.Logger, io.Closer, error) 
 		w, closer = f, f
 	}
 	h := slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl})
-	return slog.New(h), closer, nil
+	return slog.New(Scrub(h)), closer, nil
 }

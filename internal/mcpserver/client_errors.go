@@ -15,8 +15,11 @@ import (
 // hideTransportErrors keeps failures on the way to vCenter (network, TLS,
 // timeouts), whose Go text names hosts, addresses and URLs, out of tool
 // errors: the client reads vsphere.ClientError's words, the server's log the
-// detail at WARN. It works on the Go error a tool handler returned, so the
-// decision rests on error types, never on matching text.
+// detail at WARN. It is also the one boundary where every tool error passes:
+// a vSphere fault still in SOAP words (from any read or write path) is said
+// in words, and no vCenter session id or cookie reaches the client. It works
+// on the Go error a tool handler returned, so the decision rests on error
+// types, never on matching text.
 func hideTransportErrors(log *slog.Logger) mcp.Middleware {
 	return func(next mcp.MethodHandler) mcp.MethodHandler {
 		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
@@ -26,15 +29,19 @@ func hideTransportErrors(log *slog.Logger) mcp.Middleware {
 				return res, err
 			}
 			public, detail := vsphere.ClientError(r.GetError())
-			if detail == nil {
+			if public == r.GetError() {
 				return res, err
 			}
 			tool := ""
 			if p, ok := req.GetParams().(*mcp.CallToolParamsRaw); ok {
 				tool = p.Name
 			}
-			log.Warn("a tool failed on the way to vCenter; the client is told without the detail",
-				"tool", tool, "error", r.GetError(), "detail", detail)
+			if detail != nil {
+				log.Warn("a tool failed on the way to vCenter; the client is told without the detail",
+					"tool", tool, "error", r.GetError(), "detail", detail)
+			} else {
+				log.Info("a tool failed with a vSphere fault; the client is told in words", "tool", tool, "error", r.GetError())
+			}
 			r.Content = []mcp.Content{&mcp.TextContent{Text: public.Error()}}
 			return r, err
 		}
@@ -51,7 +58,8 @@ func (h *handlers) resourceError(uri string, err error) error {
 		ambiguous *vsphere.AmbiguousError
 		described *vsphere.FaultError
 	)
-	switch public, detail := vsphere.ClientError(err); {
+	public, detail := vsphere.ClientError(err)
+	switch {
 	case errors.As(err, &notFound):
 		return mcp.ResourceNotFoundError(uri)
 	case errors.As(err, &ambiguous):
@@ -61,6 +69,9 @@ func (h *handlers) resourceError(uri string, err error) error {
 		return &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: fmt.Sprintf("reading %s: %v", uri, public)}
 	case errors.As(err, &described):
 		return &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: fmt.Sprintf("reading %s: %v", uri, described)}
+	case public != err:
+		// A vSphere fault said in words by ClientError, or a text scrubbed of session material.
+		return &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: fmt.Sprintf("reading %s: %v", uri, public)}
 	default:
 		h.log.Warn("a resource read failed; the client gets a generic message", "uri", uri, "error", err)
 		return &jsonrpc.Error{Code: jsonrpc.CodeInternalError,

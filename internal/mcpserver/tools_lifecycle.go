@@ -69,8 +69,14 @@ func (sh *shaper) pattern(name, re string) {
 	sh.prop(name).Pattern = re
 }
 
+// newNamePattern is vsphere.ValidateVMName's rule where a portable JSON
+// Schema pattern can say it: no /, \, % or ASCII control character, and no
+// whitespace at either end. The domain check is the full rule (it also
+// refuses "." and "..", and every Unicode control character).
+const newNamePattern = `^[^\s/\\%\x00-\x1f\x7f](?:[^/\\%\x00-\x1f\x7f]*[^\s/\\%\x00-\x1f\x7f])?$`
+
 // vmName bounds a new VM's name in the schema as the domain does.
 func (sh *shaper) vmName(name string) {
 	sh.length(name, 1, vsphere.MaxNameLength)
-	sh.pattern(name, `^[^/\\]+$`)
+	sh.pattern(name, newNamePattern)
 }

@@ -11,7 +11,7 @@ import (
 
 type cloneVMInput struct {
 	TemplateName string `json:"template_name" jsonschema:"the template or VM to clone: its name, inventory path, managed object id or BIOS/instance UUID"`
-	NewName      string `json:"new_name" jsonschema:"name of the clone: at most 80 characters, no / or \\, not already used in the target folder"`
+	NewName      string `json:"new_name" jsonschema:"name of the clone: at most 80 characters; no /, \\, % or control characters, no spaces at either end, not . or ..; not already used in the target folder"`
 	Datastore    string `json:"datastore,omitempty" jsonschema:"datastore for the clone (default: the source's datastore)"`
 	Folder       string `json:"folder,omitempty" jsonschema:"VM folder: inventory path or path below the datacenter's VM folder (default: the source's folder)"`
 	ResourcePool string `json:"resource_pool,omitempty" jsonschema:"resource pool, by name or inventory path (default: the source's pool; for a template, the default pool)"`

@@ -11,7 +11,7 @@ import (
 )
 
 type createVMInput struct {
-	Name         string `json:"name" jsonschema:"name of the new VM: at most 80 characters, no / or \\, not already used in the target folder"`
+	Name         string `json:"name" jsonschema:"name of the new VM: at most 80 characters; no /, \\, % or control characters, no spaces at either end, not . or ..; not already used in the target folder"`
 	CPU          int    `json:"cpu" jsonschema:"number of virtual CPUs"`
 	Memory       int    `json:"memory" jsonschema:"memory in MB, a multiple of 4 (e.g. 4096 for 4 GB)"`
 	DiskGB       int    `json:"disk_gb,omitempty" jsonschema:"size of the thin-provisioned system disk in GB"`

@@ -10,6 +10,8 @@ import (
 
 	"github.com/vmware/govmomi/fault"
 	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/redact"
 )
 
 // FaultError is a vSphere fault, or a failure to reach vCenter, said in words
@@ -21,11 +23,14 @@ type FaultError struct {
 	err    error
 }
 
+// Error never carries a vCenter session id or cookie: a fault's text, or an
+// object id in it (vCenter's per-session objects are named
+// "session[...]..."), may hold one.
 func (e *FaultError) Error() string {
 	if e.What == "" {
-		return e.Reason
+		return redact.String(e.Reason)
 	}
-	return e.What + ": " + e.Reason
+	return redact.String(e.What + ": " + e.Reason)
 }
 func (e *FaultError) Unwrap() error { return e.err }
 
@@ -81,6 +86,7 @@ func faultReason(err error) (string, bool) {
 		canceled   *types.RequestCanceled
 		timedOut   *types.Timedout
 		notAuth    *types.NotAuthenticated
+		system     *types.SystemError
 	)
 	switch {
 	case as(err, &notAuth):
@@ -137,6 +143,8 @@ func faultReason(err error) (string, bool) {
 		return "the vSphere task was cancelled (by a user or by vCenter)", true
 	case as(err, &timedOut):
 		return "vSphere timed out", true
+	case as(err, &system):
+		return "vCenter reported a system error (" + orDefault(system.Reason, "no reason given") + "); try again, and if it persists ask a vSphere administrator to check vCenter", true
 	}
 	var f types.BaseMethodFault
 	msg, ok := fault.As(err, &f)

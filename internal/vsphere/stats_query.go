@@ -92,7 +92,7 @@ func (c *Client) queryPerf(ctx context.Context, spec types.PerfQuerySpec) (*type
 		QuerySpec: []types.PerfQuerySpec{spec},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("querying performance samples of VM %s: %w", spec.Entity.Value, err)
+		return nil, describeFault(fmt.Sprintf("querying performance samples of VM %s", spec.Entity.Value), err)
 	}
 	for _, r := range res.Returnval {
 		if m, ok := r.(*types.PerfEntityMetric); ok && len(m.SampleInfo) > 0 {

@@ -11,6 +11,11 @@ import (
 	"os"
 	"strings"
 	"syscall"
+
+	"github.com/vmware/govmomi/fault"
+	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/redact"
 )
 
 // A failure on the way to vCenter reads in Go as
@@ -25,17 +30,29 @@ import (
 // held back from it (nil when err names no transport failure). When err's text
 // contains the transport error's, that part is replaced: what was being done
 // stays ("retrieving the VM inventory: vCenter is unreachable (connection
-// refused); ..."). The caller logs detail.
+// refused); ..."). A vSphere fault that no domain function has said in words
+// yet ("...: ServerFaultCode: Permission to perform this operation was
+// denied.") is said as describeFault says it, whichever path it came by; and
+// no text that leaves here carries a vCenter session id or cookie. The caller
+// logs detail.
 func ClientError(err error) (public, detail error) {
 	if err == nil {
 		return nil, nil
 	}
+	public, detail = clientError(err)
+	if text := redact.String(public.Error()); text != public.Error() {
+		public = &scrubbedError{text: text, err: public}
+	}
+	return public, detail
+}
+
+func clientError(err error) (public, detail error) {
 	cause := transportCause(err)
-	if cause == nil {
-		if !errors.Is(err, context.DeadlineExceeded) {
-			return err, nil
-		}
+	if cause == nil && errors.Is(err, context.DeadlineExceeded) {
 		cause = context.DeadlineExceeded
+	}
+	if cause == nil {
+		return describeRawFault(err), nil
 	}
 	msg, raw := err.Error(), cause.Error()
 	i := strings.Index(msg, raw)
@@ -44,6 +61,60 @@ func ClientError(err error) (public, detail error) {
 	}
 	return &FaultError{What: strings.TrimSuffix(msg[:i], ": "), Reason: transportReason(cause), err: err}, cause
 }
+
+// describeRawFault says a vSphere fault still in its SOAP words as
+// describeFault does, keeping what was being done (the text before the
+// fault's own); other errors, and faults already in words, are returned as
+// they are.
+func describeRawFault(err error) error {
+	var described *FaultError
+	if errors.As(err, &described) {
+		return err
+	}
+	raw := faultCarrier(err)
+	if raw == nil {
+		return err
+	}
+	reason, ok := faultReason(err)
+	if !ok {
+		return err
+	}
+	what := ""
+	if msg, i := err.Error(), strings.Index(err.Error(), raw.Error()); i > 0 {
+		what = strings.TrimSuffix(strings.TrimSuffix(msg[:i], " "), ":")
+	}
+	return &FaultError{What: what, Reason: reason, err: err}
+}
+
+// faultCarrier is the innermost error of err's chain that still carries a
+// vSphere fault: the SOAP fault or task error whose text is vSphere's own.
+func faultCarrier(err error) error {
+	var f types.BaseMethodFault
+	if _, ok := fault.As(err, &f); !ok {
+		return nil
+	}
+	e := err
+	for {
+		next := errors.Unwrap(e)
+		if next == nil {
+			return e
+		}
+		if _, ok := fault.As(next, &f); !ok {
+			return e
+		}
+		e = next
+	}
+}
+
+// scrubbedError is an error whose text had session material removed; the
+// original stays in the chain for errors.As and the (scrubbing) log.
+type scrubbedError struct {
+	text string
+	err  error
+}
+
+func (e *scrubbedError) Error() string { return e.text }
+func (e *scrubbedError) Unwrap() error { return e.err }
 
 // transportCause is the outermost error in err's chain that comes from the
 // network, TLS or a timeout rather than from vSphere, or nil.

@@ -62,7 +62,7 @@ func (c *Client) GetVM(ctx context.Context, reference string) (*VMDetail, error)
 	}
 	vm, err := c.retrieveVM(ctx, v.ref, vmDetailProps)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", refOf(v), err)
+		return nil, describeFault(fmt.Sprintf("reading %s", refOf(v)), err)
 	}
 	d := &VMDetail{VMSummary: *v, Folder: inv.path(inv.nodes[v.ref].parent), IPAddresses: []string{}, Datastores: []string{}, Snapshots: []VMSnapshot{}}
 	if vm.ResourcePool != nil {
@@ -82,7 +82,7 @@ func (c *Client) GetVM(ctx context.Context, reference string) (*VMDetail, error)
 	}
 	names, nets, err := c.namesOf(ctx, append(slices.Clone(vm.Datastore), vm.Network...))
 	if err != nil {
-		return nil, fmt.Errorf("reading the datastores and networks of %s: %w", refOf(v), err)
+		return nil, describeFault(fmt.Sprintf("reading the datastores and networks of %s", refOf(v)), err)
 	}
 	for _, ds := range vm.Datastore {
 		d.Datastores = append(d.Datastores, names[ds])

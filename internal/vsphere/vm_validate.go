@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/vmware/govmomi/vim25/types"
@@ -23,18 +24,49 @@ const (
 	DefaultGuestID = string(types.VirtualMachineGuestOsIdentifierOtherGuest64)
 )
 
-// ValidateVMName checks a new VM's name the way vCenter will, so that a bad
-// name is refused before anything is created.
+// CheckNewName checks the name of a VM about to be made or renamed (create,
+// clone, rename), so that a name vSphere cannot hold safely is refused before
+// anything changes. Errors name the argument as "name"; ValidateVMName names
+// another argument.
+func CheckNewName(name string) error { return ValidateVMName("name", name) }
+
+// ValidateVMName checks a new VM name given in argument field. Refused:
+//   - an empty name, or one longer than MaxNameLength characters;
+//   - "." and "..": vSphere names the VM's folder on the datastore after it,
+//     and these name a directory itself or its parent;
+//   - control characters (NUL, newline, any unicode.IsControl): they cut or
+//     split the name in datastore paths, logs and the vSphere Client;
+//   - whitespace at either end: invisible, and another VM's name with or
+//     without it is a different name;
+//   - / and \: a name is not a path (use folder);
+//   - %: vCenter stores %, / and \ in inventory names escaped (%25, %2f,
+//     %5c), so the VM would be listed, found and deleted under another name
+//     than the one asked for, and its datastore folder named after neither.
 func ValidateVMName(field, name string) error {
+	n := utf8.RuneCountInString(name)
 	switch {
 	case strings.TrimSpace(name) == "":
 		return fmt.Errorf("%s must not be empty", field)
-	case utf8.RuneCountInString(name) > MaxNameLength:
-		return fmt.Errorf("%s %q is %d characters long; at most %d are allowed", field, name, utf8.RuneCountInString(name), MaxNameLength)
+	case n > MaxNameLength:
+		return fmt.Errorf("%s %q is %d characters long; at most %d are allowed", field, name, n, MaxNameLength)
+	case !utf8.ValidString(name):
+		return fmt.Errorf("%s %q is not valid UTF-8", field, name)
+	}
+	if i := strings.IndexFunc(name, unicode.IsControl); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(name[i:])
+		return fmt.Errorf("%s %q must not contain control characters (found %U); use letters, digits, spaces, - or _", field, name, r)
+	}
+	first, _ := utf8.DecodeRuneInString(name)
+	last, _ := utf8.DecodeLastRuneInString(name)
+	switch {
+	case name == "." || name == "..":
+		return fmt.Errorf("%s %q is not allowed: vSphere names the VM's folder on the datastore after it, and %q is a directory itself or its parent", field, name, name)
+	case unicode.IsSpace(first) || unicode.IsSpace(last):
+		return fmt.Errorf("%s %q must not begin or end with spaces (or other whitespace)", field, name)
 	case strings.ContainsAny(name, `/\`):
 		return fmt.Errorf("%s %q must not contain / or \\ (a VM name is not a path: use folder to choose where it goes)", field, name)
-	case strings.TrimSpace(name) != name:
-		return fmt.Errorf("%s %q must not begin or end with spaces", field, name)
+	case strings.Contains(name, "%"):
+		return fmt.Errorf("%s %q must not contain %%: vCenter stores %% in inventory names escaped as %%25, so the VM would be listed under another name than this one; choose a name without %%", field, name)
 	}
 	return nil
 }
