@@ -26,6 +26,9 @@ type placementInventory struct {
 	networks   []networkInfo
 	switchUUID map[types.ManagedObjectReference]string
 	uplinks    []types.ManagedObjectReference // uplink port groups, not for VMs
+	// vappFolders are the VM folders vApps sit in (their parentFolder); a
+	// nested vApp has none.
+	vappFolders map[types.ManagedObjectReference]types.ManagedObjectReference
 }
 
 type computeInfo struct {
@@ -88,6 +91,7 @@ var placementSpecs = []types.PropertySpec{
 	{Type: "Datacenter", PathSet: []string{"name", "parent", "vmFolder", "hostFolder"}},
 	{Type: "ComputeResource", PathSet: []string{"name", "parent", "resourcePool", "host", "datastore", "network"}},
 	{Type: "ResourcePool", PathSet: []string{"name", "parent", "owner"}},
+	{Type: "VirtualApp", PathSet: []string{"parentFolder"}}, // a kind of ResourcePool
 	{Type: "HostSystem", PathSet: []string{"name", "parent", "datastore", "network", "capability.maxSupportedVcpus"}},
 	{Type: "Datastore", PathSet: []string{"name", "parent", "summary.accessible", "summary.freeSpace", "summary.maintenanceMode"}},
 	{Type: "Network", PathSet: []string{"name", "parent"}},
@@ -122,10 +126,11 @@ func (c *Client) retrievePlacement(ctx context.Context) ([]types.ObjectContent, 
 // datacenter sits among folders.
 func newPlacementInventory(content []types.ObjectContent, dc types.ManagedObjectReference) *placementInventory {
 	pi := &placementInventory{
-		nodes:      make(map[types.ManagedObjectReference]node, len(content)),
-		hosts:      map[types.ManagedObjectReference]hostInfo{},
-		datastores: map[types.ManagedObjectReference]datastoreInfo{},
-		switchUUID: map[types.ManagedObjectReference]string{},
+		nodes:       make(map[types.ManagedObjectReference]node, len(content)),
+		hosts:       map[types.ManagedObjectReference]hostInfo{},
+		datastores:  map[types.ManagedObjectReference]datastoreInfo{},
+		switchUUID:  map[types.ManagedObjectReference]string{},
+		vappFolders: map[types.ManagedObjectReference]types.ManagedObjectReference{},
 	}
 	for _, oc := range content {
 		m := propsOf(oc)
@@ -163,6 +168,9 @@ func (pi *placementInventory) add(oc types.ObjectContent) {
 	case "ResourcePool", "VirtualApp":
 		owner, _ := ref(m, "owner")
 		pi.pools = append(pi.pools, poolInfo{ref: oc.Obj, owner: owner, name: name})
+		if f, ok := ref(m, "parentFolder"); ok {
+			pi.vappFolders[oc.Obj] = f
+		}
 	case "HostSystem":
 		h := hostInfo{name: name, parent: pi.nodes[oc.Obj].parent, datastores: refs(m, "datastore"), network: refs(m, "network")}
 		h.maxVCPUs, _ = m["capability.maxSupportedVcpus"].(int32)
@@ -213,6 +221,15 @@ func (pi *placementInventory) under(obj, anc types.ManagedObjectReference) bool 
 
 func (pi *placementInventory) inDatacenter(obj types.ManagedObjectReference) bool {
 	return obj != pi.dc.Ref && pi.under(obj, pi.dc.Ref)
+}
+
+// folderOfVApp is the VM folder a new VM goes to when it goes into vApp: the
+// vApp's own folder, else (a vApp nested in another) the datacenter's.
+func (pi *placementInventory) folderOfVApp(vapp types.ManagedObjectReference) types.ManagedObjectReference {
+	if f, ok := pi.vappFolders[vapp]; ok {
+		return f
+	}
+	return pi.vmFolder
 }
 
 func (pi *placementInventory) path(obj types.ManagedObjectReference) string {

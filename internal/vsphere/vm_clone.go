@@ -77,6 +77,12 @@ func (c *Client) CloneVM(ctx context.Context, s CloneVMSpec, p Progress) (*Clone
 	if source.ResourcePool != nil {
 		def.pool = *source.ResourcePool
 	}
+	if def.folder.Type == "VirtualApp" {
+		// A VM in a vApp has the vApp, not a folder, as its parent; vSphere
+		// takes a clone's folder and pool apart: the vApp's folder, and the
+		// vApp as the pool, so the clone joins the same vApp.
+		def.folder, def.pool = pi.folderOfVApp(def.folder), def.folder
+	}
 	if s.Placement.Datastore == "" && source.Config != nil {
 		var dp object.DatastorePath
 		if dp.FromString(source.Config.Files.VmPathName) {
