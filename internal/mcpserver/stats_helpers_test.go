@@ -169,12 +169,14 @@ func flatten(f vsphere.LiveFigures) figureMap {
 	put("memory.usage_percent", f.Memory.UsagePercent)
 	put("network.rx_kb_per_sec", f.Network.RxKBPerSec)
 	put("network.tx_kb_per_sec", f.Network.TxKBPerSec)
+	put("network.usage_kb_per_sec", f.Network.UsageKBPerSec)
 	for _, n := range f.Network.NICs {
 		put("network.nics."+n.Instance+".rx_kb_per_sec", n.RxKBPerSec)
 		put("network.nics."+n.Instance+".tx_kb_per_sec", n.TxKBPerSec)
 	}
 	put("disk.read_kb_per_sec", f.Disk.ReadKBPerSec)
 	put("disk.write_kb_per_sec", f.Disk.WriteKBPerSec)
+	put("disk.usage_kb_per_sec", f.Disk.UsageKBPerSec)
 	return m
 }
 
@@ -193,7 +195,8 @@ func directSamples(t *testing.T, e *testenv.Env, vm mo.VirtualMachine, interval 
 	nics := nicKeys(vm)
 	var metrics []types.PerfMetricId
 	for _, name := range []string{"cpu.usagemhz.average", "cpu.usage.average", "cpu.ready.summation", "mem.consumed.average",
-		"mem.active.average", "mem.granted.average", "mem.usage.average", "disk.read.average", "disk.write.average"} {
+		"mem.active.average", "mem.granted.average", "mem.usage.average", "disk.read.average", "disk.write.average",
+		"net.usage.average", "disk.usage.average"} {
 		metrics = append(metrics, types.PerfMetricId{CounterId: ids[name]})
 	}
 	for _, name := range []string{"net.received.average", "net.transmitted.average"} {
@@ -226,15 +229,17 @@ func directSamples(t *testing.T, e *testenv.Env, vm mo.VirtualMachine, interval 
 	samples := make([]figureMap, len(m.SampleInfo))
 	for i, si := range m.SampleInfo {
 		f := figureMap{
-			"cpu.usage_mhz":         value("cpu.usagemhz.average", "", i),
-			"cpu.usage_percent":     value("cpu.usage.average", "", i) / 100,
-			"cpu.ready_percent":     value("cpu.ready.summation", "", i) / (float64(si.Interval) * 1000 * vcpus) * 100,
-			"memory.consumed_mb":    value("mem.consumed.average", "", i) / 1024,
-			"memory.active_mb":      value("mem.active.average", "", i) / 1024,
-			"memory.granted_mb":     value("mem.granted.average", "", i) / 1024,
-			"memory.usage_percent":  value("mem.usage.average", "", i) / 100,
-			"disk.read_kb_per_sec":  value("disk.read.average", "", i),
-			"disk.write_kb_per_sec": value("disk.write.average", "", i),
+			"cpu.usage_mhz":            value("cpu.usagemhz.average", "", i),
+			"cpu.usage_percent":        value("cpu.usage.average", "", i) / 100,
+			"cpu.ready_percent":        value("cpu.ready.summation", "", i) / (float64(si.Interval) * 1000 * vcpus) * 100,
+			"memory.consumed_mb":       value("mem.consumed.average", "", i) / 1024,
+			"memory.active_mb":         value("mem.active.average", "", i) / 1024,
+			"memory.granted_mb":        value("mem.granted.average", "", i) / 1024,
+			"memory.usage_percent":     value("mem.usage.average", "", i) / 100,
+			"disk.read_kb_per_sec":     value("disk.read.average", "", i),
+			"disk.write_kb_per_sec":    value("disk.write.average", "", i),
+			"disk.usage_kb_per_sec":    value("disk.usage.average", "", i),
+			"network.usage_kb_per_sec": value("net.usage.average", "", i),
 		}
 		for _, k := range nics {
 			rx, tx := value("net.received.average", k, i), value("net.transmitted.average", k, i)

@@ -19,6 +19,11 @@ const (
 	ctrNetTransmit = "net.transmitted.average" // KB/s
 	ctrDiskRead    = "disk.read.average"       // KB/s
 	ctrDiskWrite   = "disk.write.average"      // KB/s
+	// Statistics level 1, which vCenter's historical intervals keep by
+	// default, has neither net.received/transmitted, disk.read/write nor
+	// mem.granted in its rollups, but has these totals.
+	ctrNetUsage  = "net.usage.average"  // KB/s, received + transmitted
+	ctrDiskUsage = "disk.usage.average" // KB/s, read + written
 )
 
 // PerformanceManager properties the catalogue is read from.
@@ -31,8 +36,8 @@ const (
 var statsCounters = []string{
 	ctrCPUUsageMHz, ctrCPUUsage, ctrCPUReady,
 	ctrMemConsumed, ctrMemActive, ctrMemGranted, ctrMemUsage,
-	ctrNetReceived, ctrNetTransmit,
-	ctrDiskRead, ctrDiskWrite,
+	ctrNetReceived, ctrNetTransmit, ctrNetUsage,
+	ctrDiskRead, ctrDiskWrite, ctrDiskUsage,
 }
 
 // perNICCounters are asked for per virtual NIC as well as for the VM as a whole.

@@ -100,10 +100,12 @@ func (t *statsTarget) report(out *VMStats, q *perfQuery, m *types.PerfEntityMetr
 	if len(p.unaligned) > 0 {
 		out.Notes = append(out.Notes, "values of "+strings.Join(p.unaligned, ", ")+" did not match the sample times and are left out")
 	}
+	out.Counters = live.counters()
 	if miss := live.missing(); len(miss) > 0 {
 		out.Notes = append(out.Notes, "vSphere has no value at the latest sample for "+strings.Join(miss, ", ")+
 			" (the statistics level of the interval may not collect it); those figures are null")
 	}
+	out.Notes = append(out.Notes, live.fallbacks()...)
 }
 
 const bytesPerGB = 1 << 30

@@ -8,9 +8,9 @@ import (
 type liveSeries struct {
 	cpuMHz, cpuPercent, cpuReady                   series
 	memConsumed, memActive, memGranted, memPercent series
-	rx, tx                                         series
+	rx, tx, netUsage                               series
 	nics                                           []nicSeries
-	diskRead, diskWrite                            series
+	diskRead, diskWrite, diskUsage                 series
 }
 
 type nicSeries struct {
@@ -34,6 +34,8 @@ func (t *statsTarget) liveSeries(p *perfSamples) *liveSeries {
 		memPercent:  get(ctrMemUsage).scale(0.01),
 		diskRead:    get(ctrDiskRead),
 		diskWrite:   get(ctrDiskWrite),
+		diskUsage:   get(ctrDiskUsage),
+		netUsage:    get(ctrNetUsage),
 	}
 
 	// Network totals are the sum over the VM's virtual NICs, each identified
@@ -94,8 +96,8 @@ func (l *liveSeries) figures(r reducer) LiveFigures {
 			ConsumedMB: r(l.memConsumed), ActiveMB: r(l.memActive),
 			GrantedMB: r(l.memGranted), UsagePercent: r(l.memPercent),
 		},
-		Network: NetworkFigures{RxKBPerSec: r(l.rx), TxKBPerSec: r(l.tx), NICs: []NICFigures{}},
-		Disk:    DiskFigures{ReadKBPerSec: r(l.diskRead), WriteKBPerSec: r(l.diskWrite)},
+		Network: NetworkFigures{RxKBPerSec: r(l.rx), TxKBPerSec: r(l.tx), UsageKBPerSec: r(l.netUsage), NICs: []NICFigures{}},
+		Disk:    DiskFigures{ReadKBPerSec: r(l.diskRead), WriteKBPerSec: r(l.diskWrite), UsageKBPerSec: r(l.diskUsage)},
 	}
 	for _, n := range l.nics {
 		f.Network.NICs = append(f.Network.NICs, NICFigures{
@@ -106,20 +108,59 @@ func (l *liveSeries) figures(r reducer) LiveFigures {
 	return f
 }
 
-// missing lists the figures the latest sample lacks, by counter name.
-func (l *liveSeries) missing() []string {
-	var out []string
-	for _, m := range []struct {
-		name string
-		s    series
-	}{
-		{ctrCPUUsageMHz, l.cpuMHz}, {ctrCPUUsage, l.cpuPercent}, {ctrCPUReady, l.cpuReady},
-		{ctrMemConsumed, l.memConsumed}, {ctrMemActive, l.memActive}, {ctrMemGranted, l.memGranted}, {ctrMemUsage, l.memPercent},
-		{ctrNetReceived, l.rx}, {ctrNetTransmit, l.tx}, {ctrDiskRead, l.diskRead}, {ctrDiskWrite, l.diskWrite},
-	} {
-		if latestValue(m.s) == nil {
-			out = append(out, m.name)
+// figureCounter is one reported figure, the counter it comes from and its series.
+type figureCounter struct {
+	figure, counter string
+	s               series
+}
+
+func (l *liveSeries) byFigure() []figureCounter {
+	return []figureCounter{
+		{"cpu.usage_mhz", ctrCPUUsageMHz, l.cpuMHz}, {"cpu.usage_percent", ctrCPUUsage, l.cpuPercent}, {"cpu.ready_percent", ctrCPUReady, l.cpuReady},
+		{"memory.consumed_mb", ctrMemConsumed, l.memConsumed}, {"memory.active_mb", ctrMemActive, l.memActive},
+		{"memory.granted_mb", ctrMemGranted, l.memGranted}, {"memory.usage_percent", ctrMemUsage, l.memPercent},
+		{"network.rx_kb_per_sec", ctrNetReceived, l.rx}, {"network.tx_kb_per_sec", ctrNetTransmit, l.tx}, {"network.usage_kb_per_sec", ctrNetUsage, l.netUsage},
+		{"disk.read_kb_per_sec", ctrDiskRead, l.diskRead}, {"disk.write_kb_per_sec", ctrDiskWrite, l.diskWrite}, {"disk.usage_kb_per_sec", ctrDiskUsage, l.diskUsage},
+	}
+}
+
+// counters maps each figure the latest sample has to its counter.
+func (l *liveSeries) counters() map[string]string {
+	out := map[string]string{}
+	for _, f := range l.byFigure() {
+		if latestValue(f.s) != nil {
+			out[f.figure] = f.counter
 		}
 	}
 	return out
+}
+
+// missing lists the figures the latest sample lacks, by counter name.
+func (l *liveSeries) missing() []string {
+	var out []string
+	for _, f := range l.byFigure() {
+		if latestValue(f.s) == nil {
+			out = append(out, f.counter)
+		}
+	}
+	return out
+}
+
+// fallbacks say, for each detailed figure the latest sample lacks, which
+// level-1 figure stands in for it.
+func (l *liveSeries) fallbacks() []string {
+	var notes []string
+	if latestValue(l.rx) == nil && latestValue(l.tx) == nil && latestValue(l.netUsage) != nil {
+		notes = append(notes, "network.rx_kb_per_sec and tx_kb_per_sec are null (vSphere keeps no "+ctrNetReceived+" or "+ctrNetTransmit+
+			" at this interval's statistics level, 1 by default for the rollups): network.usage_kb_per_sec is received + transmitted, from "+ctrNetUsage)
+	}
+	if latestValue(l.diskRead) == nil && latestValue(l.diskWrite) == nil && latestValue(l.diskUsage) != nil {
+		notes = append(notes, "disk.read_kb_per_sec and write_kb_per_sec are null (vSphere keeps no "+ctrDiskRead+" or "+ctrDiskWrite+
+			" at this interval's statistics level): disk.usage_kb_per_sec is read + written, from "+ctrDiskUsage)
+	}
+	if latestValue(l.memGranted) == nil && latestValue(l.memConsumed) != nil {
+		notes = append(notes, "memory.granted_mb is null (vSphere keeps no "+ctrMemGranted+" at this interval's statistics level): memory.consumed_mb, from "+
+			ctrMemConsumed+", is the closest figure")
+	}
+	return notes
 }

@@ -20,7 +20,10 @@ type VMStats struct {
 	Window  *WindowStats    `json:"window" jsonschema:"minimum, average and maximum of every live figure over the window; null without window_minutes or when not live"`
 
 	Storage StorageStats `json:"storage"`
-	Notes   []string     `json:"notes,omitempty" jsonschema:"why a section is null or a figure is missing"`
+	// Counters maps each live figure reported (at the latest sample) to the
+	// vSphere performance counter it came from.
+	Counters map[string]string `json:"counters,omitempty" jsonschema:"the vSphere performance counter each reported live figure came from, by figure, e.g. network.usage_kb_per_sec: net.usage.average; a figure without an entry is null"`
+	Notes    []string          `json:"notes,omitempty" jsonschema:"why a section is null or a figure is missing, and which counter stands in"`
 }
 
 // VMIdentity names the VM the figures belong to.
@@ -81,9 +84,10 @@ type MemoryFigures struct {
 
 // NetworkFigures are traffic summed over the VM's virtual NICs, and per NIC.
 type NetworkFigures struct {
-	RxKBPerSec *float64     `json:"rx_kb_per_sec" jsonschema:"received, KB (kilobytes) per second, sum over the VM's virtual NICs (net.received.average)"`
-	TxKBPerSec *float64     `json:"tx_kb_per_sec" jsonschema:"transmitted, KB (kilobytes) per second, sum over the VM's virtual NICs (net.transmitted.average)"`
-	NICs       []NICFigures `json:"nics" jsonschema:"per virtual NIC; empty when vSphere keeps only the VM total (historical rollups at statistics level 1 or 2)"`
+	RxKBPerSec    *float64     `json:"rx_kb_per_sec" jsonschema:"received, KB (kilobytes) per second, sum over the VM's virtual NICs (net.received.average)"`
+	TxKBPerSec    *float64     `json:"tx_kb_per_sec" jsonschema:"transmitted, KB (kilobytes) per second, sum over the VM's virtual NICs (net.transmitted.average)"`
+	UsageKBPerSec *float64     `json:"usage_kb_per_sec" jsonschema:"received + transmitted, KB per second, all NICs (net.usage.average): the network figure statistics level 1 keeps in the 5-minute rollups, where rx and tx are null"`
+	NICs          []NICFigures `json:"nics" jsonschema:"per virtual NIC; empty when vSphere keeps only the VM total (historical rollups at statistics level 1 or 2)"`
 }
 
 // NICFigures are the traffic of one virtual NIC.
@@ -99,6 +103,7 @@ type NICFigures struct {
 type DiskFigures struct {
 	ReadKBPerSec  *float64 `json:"read_kb_per_sec" jsonschema:"read, KB per second (disk.read.average); null where not available"`
 	WriteKBPerSec *float64 `json:"write_kb_per_sec" jsonschema:"written, KB per second (disk.write.average); null where not available"`
+	UsageKBPerSec *float64 `json:"usage_kb_per_sec" jsonschema:"read + written, KB per second (disk.usage.average): the disk figure statistics level 1 keeps in the 5-minute rollups, where read and write are null"`
 }
 
 // StorageStats are the VM's space on datastores, current at the time of the read.
