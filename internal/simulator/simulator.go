@@ -41,6 +41,9 @@ type Options struct {
 	// OnSOAP, when set, is called with the method name of every SOAP request
 	// the simulator serves (e.g. "RetrievePropertiesEx"), for counting in tests.
 	OnSOAP func(method string)
+	// OnSOAPBody, when set, is called with the method name and the whole
+	// SOAP request body, for tests that check what a request carried.
+	OnSOAPBody func(method string, body []byte)
 }
 
 // Simulator is a running in-process vCenter or ESXi simulator.
@@ -84,8 +87,8 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 	password := randomPassword()
 	m.Service.Listen = &url.URL{Host: "127.0.0.1:0", User: url.UserPassword(User, password)}
 	m.Service.TLS = new(tls.Config)
-	if opts.OnSOAP != nil {
-		observeSOAP(m.Service, opts.OnSOAP)
+	if opts.OnSOAP != nil || opts.OnSOAPBody != nil {
+		observeSOAP(m.Service, opts.OnSOAP, opts.OnSOAPBody)
 	}
 	s := m.Service.NewServer()
 	sim := &Simulator{User: User, Password: password, model: m, server: s}

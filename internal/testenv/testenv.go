@@ -39,6 +39,9 @@ type Options struct {
 	// task's operation anyway when its delay ends, and the server must see that
 	// to undo it. A negative value means none, as for a real vCenter.
 	LateCancelWatch time.Duration
+	// OnSOAPRequest, when set, sees every SOAP request the simulator serves:
+	// its method and whole body (to check what a request carried).
+	OnSOAPRequest func(method string, body []byte)
 }
 
 // SimulatorLateCancelWatch is how long the fixture's session watches a
@@ -65,6 +68,7 @@ func New(t testing.TB, opts Options) *Env {
 	e := &Env{soap: map[string]int{}}
 	sim, err := simulator.Start(ctx, simulator.Options{
 		ESX: opts.ESX, VMsPerPool: opts.VMsPerPool, SessionTimeout: opts.SessionTimeout, OnSOAP: e.countSOAP,
+		OnSOAPBody: opts.OnSOAPRequest,
 	})
 	if err != nil {
 		t.Fatalf("starting simulator: %v", err)

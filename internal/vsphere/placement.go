@@ -44,7 +44,8 @@ type PlacementNames struct {
 // that does not exist is an error that lists what does. It needs no Defaults
 // (it is what makes them), and reads the inventory in one property retrieval,
 // with the same rules create_vm and clone_vm apply: the default datastore is
-// the usable one with most free space that the compute resource reaches.
+// the usable one with most free space that the compute resource reaches,
+// preferring those every usable host of it mounts.
 func (c *Client) ResolvePlacement(ctx context.Context, want PlacementNames) (*Placement, error) {
 	content, err := c.retrievePlacement(ctx)
 	if err != nil {
@@ -70,8 +71,11 @@ func (c *Client) ResolvePlacement(ctx context.Context, want PlacementNames) (*Pl
 		p.ResourcePool = Named{Ref: compute.pool, Name: pi.nodes[compute.pool].name}
 	}
 	p.DatastoreConfigured = want.Datastore != ""
-	if p.Datastore, err = pi.resolveDatastore(want.Datastore, types.ManagedObjectReference{}, compute.datastores, pi.where(compute, nil)); err != nil {
+	if p.Datastore, err = pi.resolveDatastore(want.Datastore, types.ManagedObjectReference{}, compute.datastores, pi.sharedDatastores(compute), pi.where(compute, nil)); err != nil {
 		return nil, err
+	}
+	if note := pi.localNote(compute, p.Datastore); note != "" && want.Datastore == "" {
+		c.log.Warn("the default datastore is host-local", "datastore", p.Datastore.Name, "note", note)
 	}
 	if want.Network == "" {
 		return p, nil // no default network: create_vm asks for one

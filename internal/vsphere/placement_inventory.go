@@ -36,6 +36,9 @@ type computeInfo struct {
 	name                       string
 	pool                       types.ManagedObjectReference
 	hosts, datastores, network []types.ManagedObjectReference
+	// drsOff: a cluster without DRS, where vCenter needs a host for every
+	// new VM (see chooseHost).
+	drsOff bool
 }
 
 type poolInfo struct {
@@ -48,6 +51,9 @@ type hostInfo struct {
 	parent              types.ManagedObjectReference
 	datastores, network []types.ManagedObjectReference
 	maxVCPUs            int32 // 0: unknown
+	connection          string
+	maintenance         bool
+	freeMemoryMB        int64 // memory size less the memory in use
 }
 
 type datastoreInfo struct {
@@ -91,8 +97,10 @@ var placementSpecs = []types.PropertySpec{
 	{Type: "Datacenter", PathSet: []string{"name", "parent", "vmFolder", "hostFolder"}},
 	{Type: "ComputeResource", PathSet: []string{"name", "parent", "resourcePool", "host", "datastore", "network"}},
 	{Type: "ResourcePool", PathSet: []string{"name", "parent", "owner"}},
-	{Type: "VirtualApp", PathSet: []string{"parentFolder"}}, // a kind of ResourcePool
-	{Type: "HostSystem", PathSet: []string{"name", "parent", "datastore", "network", "capability.maxSupportedVcpus"}},
+	{Type: "VirtualApp", PathSet: []string{"parentFolder"}},                // a kind of ResourcePool
+	{Type: "ClusterComputeResource", PathSet: []string{"configurationEx"}}, // DRS on or off
+	{Type: "HostSystem", PathSet: []string{"name", "parent", "datastore", "network", "capability.maxSupportedVcpus",
+		"runtime.connectionState", "runtime.inMaintenanceMode", "summary.hardware.memorySize", "summary.quickStats.overallMemoryUsage"}},
 	{Type: "Datastore", PathSet: []string{"name", "parent", "summary.accessible", "summary.freeSpace", "summary.maintenanceMode"}},
 	{Type: "Network", PathSet: []string{"name", "parent"}},
 	{Type: "DistributedVirtualPortgroup", PathSet: []string{"key", "config.distributedVirtualSwitch", "config.uplink"}},
@@ -164,7 +172,8 @@ func (pi *placementInventory) add(oc types.ObjectContent) {
 	case "ComputeResource", "ClusterComputeResource":
 		pool, _ := ref(m, "resourcePool")
 		pi.computes = append(pi.computes, computeInfo{ref: oc.Obj, name: name, pool: pool,
-			hosts: refs(m, "host"), datastores: refs(m, "datastore"), network: refs(m, "network")})
+			hosts: refs(m, "host"), datastores: refs(m, "datastore"), network: refs(m, "network"),
+			drsOff: oc.Obj.Type == "ClusterComputeResource" && !drsEnabled(m["configurationEx"])})
 	case "ResourcePool", "VirtualApp":
 		owner, _ := ref(m, "owner")
 		pi.pools = append(pi.pools, poolInfo{ref: oc.Obj, owner: owner, name: name})
@@ -174,6 +183,11 @@ func (pi *placementInventory) add(oc types.ObjectContent) {
 	case "HostSystem":
 		h := hostInfo{name: name, parent: pi.nodes[oc.Obj].parent, datastores: refs(m, "datastore"), network: refs(m, "network")}
 		h.maxVCPUs, _ = m["capability.maxSupportedVcpus"].(int32)
+		h.connection = connectionState(m["runtime.connectionState"])
+		h.maintenance, _ = m["runtime.inMaintenanceMode"].(bool)
+		size, _ := m["summary.hardware.memorySize"].(int64)
+		used, _ := m["summary.quickStats.overallMemoryUsage"].(int32)
+		h.freeMemoryMB = size>>20 - int64(used)
 		pi.hosts[oc.Obj] = h
 	case "Datastore":
 		d := datastoreInfo{name: name, maintenance: str(m, "summary.maintenanceMode")}

@@ -27,8 +27,9 @@ type target struct {
 	pool      types.ManagedObjectReference
 	host      *types.ManagedObjectReference
 	datastore Named
-	maxVCPUs  int32  // 0: unknown
-	maxWhere  string // what maxVCPUs is the limit of
+	maxVCPUs  int32    // 0: unknown
+	maxWhere  string   // what maxVCPUs is the limit of
+	notes     []string // how the placement was chosen, for the answer
 }
 
 // targetDefaults are the fallbacks of a placement; zero fields fall back to
@@ -89,16 +90,31 @@ func (pi *placementInventory) resolveTarget(a PlacementArgs, def targetDefaults,
 		t.pool = pool.ref
 	}
 
-	reachable := compute.datastores
+	reachable, preferred := compute.datastores, pi.sharedDatastores(compute)
 	if t.host != nil {
-		reachable = pi.hosts[*t.host].datastores
+		if err := pi.checkHost(*t.host, compute); err != nil {
+			return nil, err
+		}
+		reachable, preferred = pi.hosts[*t.host].datastores, nil
 	}
 	dsDefault := def.datastore
 	if dsDefault.Value == "" && d.DatastoreConfigured && compute.ref == d.Compute.Ref && t.host == nil {
 		dsDefault = d.Datastore.Ref
 	}
-	if t.datastore, err = pi.resolveDatastore(a.Datastore, dsDefault, reachable, pi.where(compute, t.host)); err != nil {
+	if t.datastore, err = pi.resolveDatastore(a.Datastore, dsDefault, reachable, preferred, pi.where(compute, t.host)); err != nil {
 		return nil, err
+	}
+	if a.Datastore == "" && dsDefault.Value == "" && t.host == nil {
+		if note := pi.localNote(compute, t.datastore); note != "" {
+			t.notes = append(t.notes, note)
+		}
+	}
+	if t.host == nil && compute.drsOff {
+		host, note, err := pi.chooseHost(compute, t.datastore)
+		if err != nil {
+			return nil, err
+		}
+		t.host, t.notes = &host, append(t.notes, note)
 	}
 	t.maxVCPUs, t.maxWhere = pi.maxVCPUs(compute, t.host)
 	return t, nil
@@ -196,8 +212,10 @@ func (pi *placementInventory) resolvePool(arg string, compute *computeInfo) (*po
 
 // resolveDatastore finds a datastore by name and checks it is usable from
 // reachable; without a name, def if usable, else the usable one with most
-// free space. Start-up defaults, create and clone all choose here.
-func (pi *placementInventory) resolveDatastore(name string, def types.ManagedObjectReference, reachable []types.ManagedObjectReference, where string) (Named, error) {
+// free space among those in preferred (the datastores every usable host of
+// the cluster mounts) when any is usable, else among all. Start-up defaults,
+// create and clone all choose here.
+func (pi *placementInventory) resolveDatastore(name string, def types.ManagedObjectReference, reachable, preferred []types.ManagedObjectReference, where string) (Named, error) {
 	var usable []types.ManagedObjectReference
 	for _, r := range reachable {
 		if d, ok := pi.datastores[r]; ok && d.usable() {
@@ -225,6 +243,9 @@ func (pi *placementInventory) resolveDatastore(name string, def types.ManagedObj
 				pi.datastores[def].name, where, pi.datastoreProblem(def, reachable), list(pi.datastoreNames(usable)))
 		}
 		return Named{Ref: def, Name: pi.datastores[def].name}, nil
+	}
+	if shared := slices.DeleteFunc(slices.Clone(usable), func(r types.ManagedObjectReference) bool { return !slices.Contains(preferred, r) }); len(shared) > 0 {
+		usable = shared
 	}
 	best := slices.MaxFunc(usable, func(a, b types.ManagedObjectReference) int {
 		return cmp.Compare(pi.datastores[a].free, pi.datastores[b].free)

@@ -124,6 +124,7 @@ func (c *Client) CloneVM(ctx context.Context, s CloneVMSpec, p Progress) (*Clone
 		return nil, err
 	}
 	nv.Task = task.Reference().Value
+	nv.Notes = append(nv.Notes, t.notes...)
 	if s.Placement.Datastore == "" {
 		nv.Notes = append(nv.Notes, "placed on the source's datastore "+t.datastore.Name)
 	}

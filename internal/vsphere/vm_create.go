@@ -90,7 +90,7 @@ func (c *Client) CreateVM(ctx context.Context, s CreateVMSpec, p Progress) (*New
 	if err != nil {
 		return nil, err
 	}
-	out.Notes, out.Task = notes, task.Reference().Value
+	out.Notes, out.Task = append(t.notes, notes...), task.Reference().Value
 	return out, nil
 }
 
