@@ -49,9 +49,10 @@ func hideTransportErrors(log *slog.Logger) mcp.Middleware {
 }
 
 // resourceError is what a client may see of a failed resource read. Domain
-// errors (not found, ambiguous name, a vSphere fault said in words) and
-// transport failures (in vsphere.ClientError's words) say what to do; any
-// other error becomes a generic message, its detail logged at WARN.
+// errors (not found, ambiguous name, a vSphere fault said in words), vSphere
+// faults still in SOAP words and transport failures (both in
+// vsphere.ClientError's words) say what to do; any other error becomes a
+// generic message, its detail logged at WARN.
 func (h *handlers) resourceError(uri string, err error) error {
 	var (
 		notFound  *vsphere.NotFoundError
@@ -71,6 +72,7 @@ func (h *handlers) resourceError(uri string, err error) error {
 		return &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: fmt.Sprintf("reading %s: %v", uri, described)}
 	case public != err:
 		// A vSphere fault said in words by ClientError, or a text scrubbed of session material.
+		h.log.Warn("a resource read failed; the client is told in words", "uri", uri, "error", err)
 		return &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: fmt.Sprintf("reading %s: %v", uri, public)}
 	default:
 		h.log.Warn("a resource read failed; the client gets a generic message", "uri", uri, "error", err)
