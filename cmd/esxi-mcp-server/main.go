@@ -17,6 +17,7 @@ import (
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/app"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/config"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/logging"
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/redact"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
@@ -96,7 +97,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if cfg.LogFile != "" {
 			log.Error("server stopped", "error", err)
 		}
-		fmt.Fprintf(stderr, "esxi-mcp-server: %v\n", err)
+		// vCenter's fault texts can carry session ids; this line bypasses the scrubbing logger.
+		fmt.Fprintf(stderr, "esxi-mcp-server: %s\n", redact.String(err.Error()))
 		return 1
 	}
 	log.Info("server stopped")

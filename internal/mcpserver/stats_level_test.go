@@ -15,7 +15,7 @@ import (
 
 // notAtLevelOne are the counters vCenter's 5-minute rollups lack at
 // statistics level 1, its default.
-var notAtLevelOne = []string{"net.received.average", "net.transmitted.average", "disk.read.average", "disk.write.average", "mem.granted.average"}
+var notAtLevelOne = []string{"net.received.average", "net.transmitted.average", "disk.read.average", "disk.write.average", "mem.granted.average", "mem.active.average"}
 
 // levelOnePerf makes the simulator's historical (5-minute) samples those of a
 // vCenter at statistics level 1: series of the counters that level does not
@@ -76,7 +76,7 @@ func TestVMStatsLevelOneRollups(t *testing.T) {
 		t.Fatalf("sample %+v, want historical", s.Sample)
 	}
 	latest := flatten(latestFigures(s))
-	for _, null := range []string{"network.rx_kb_per_sec", "network.tx_kb_per_sec", "disk.read_kb_per_sec", "disk.write_kb_per_sec", "memory.granted_mb"} {
+	for _, null := range []string{"network.rx_kb_per_sec", "network.tx_kb_per_sec", "disk.read_kb_per_sec", "disk.write_kb_per_sec", "memory.granted_mb", "memory.active_mb"} {
 		if v, ok := latest[null]; ok {
 			t.Errorf("%s = %v; level 1 keeps no such counter, want null", null, v)
 		}

@@ -14,10 +14,11 @@ const Redacted = "[redacted]"
 
 var (
 	// vCenter's per-session object ids: session[<session uuid>]<object uuid>.
-	sessionObject = regexp.MustCompile(`session\[[^\]\s]*\][0-9A-Za-z._:-]*`)
+	// The session part is hexadecimal with dashes, so a VM named "my session[1]x" is left alone.
+	sessionObject = regexp.MustCompile(`\bsession\[[0-9A-Fa-f-]{8,}\][0-9A-Za-z._:-]*`)
 	// Cookies and headers that carry a session: name=value or name: value,
 	// the value quoted or up to a separator.
-	sessionCookie = regexp.MustCompile(`(?i)\b(vmware_soap_session|vmware-api-session-id|vmware_api_session_id|vmware_cgi_ticket|vmware-cis-session-id|jsessionid|sessionkey|session_key)("?\s*[:=]\s*)(\[redacted\]|"[^"]*"|'[^']*'|[^\s;,"')\]}>]+)`)
+	sessionCookie = regexp.MustCompile(`(?i)\b(vmware_soap_session|vmware-api-session-id|vmware_api_session_id|vmware_cgi_ticket|vmware-cis-session-id|jsessionid|sessionkey|session_key)("?\s*[:=]\s*)(\[redacted\]|\\?"(?:[^"\\]|\\.)*?\\?"|'[^']*'|[^\s;,"'\\)\]}>]+)`)
 	// A whole Cookie or Set-Cookie header line.
 	cookieHeader = regexp.MustCompile(`(?i)\b((?:set-)?cookie:\s*)[^\r\n]+`)
 )

@@ -18,6 +18,9 @@ func TestString(t *testing.T) {
 		{"vmware_soap_session=abc123; Path=/", "vmware_soap_session=[redacted]; Path=/"},
 		{"header vmware-api-session-id: 0f1e2d3c4b5a", "header vmware-api-session-id: [redacted]"},
 		{"VM vm-42 (uuid 4207c3b1-0e2a-4c4e-9d36-5a1c1f3f8e77) powered on", "VM vm-42 (uuid 4207c3b1-0e2a-4c4e-9d36-5a1c1f3f8e77) powered on"},
+		{`header "vmware_soap_session=\"52abcdef0123\""`, `header "vmware_soap_session=[redacted]"`},
+		{`{"cookie":"vmware_soap_session=\"52abcdef9999\"; Path=/"}`, `{"cookie":"vmware_soap_session=[redacted]; Path=/"}`},
+		{"VM my session[1]x not found", "VM my session[1]x not found"},
 		{"", ""},
 	}
 	for _, c := range cases {
@@ -30,7 +33,7 @@ func TestString(t *testing.T) {
 			t.Errorf("String is not idempotent on %q: %q, then %q", c.in, once, String(once))
 		}
 	}
-	for _, secret := range []string{"d781f97a", "16d86454", "b1e2c3d4", "abc123", "0f1e2d3c"} {
+	for _, secret := range []string{"d781f97a", "16d86454", "b1e2c3d4", "abc123", "0f1e2d3c", "52abcdef"} {
 		for _, c := range cases {
 			if strings.Contains(String(c.in), secret) {
 				t.Errorf("String(%q) keeps %s", c.in, secret)
