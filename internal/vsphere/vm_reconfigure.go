@@ -31,7 +31,7 @@ type ReconfigureSpec struct {
 	// Annotation replaces the notes; "" leaves them (the vSphere API does not
 	// send an empty value: " " blanks them).
 	Annotation string
-	NewName        string
+	NewName    string
 
 	AddDiskGB           int
 	AddDiskDatastore    string // default: the VM's home datastore

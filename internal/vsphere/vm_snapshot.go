@@ -130,7 +130,7 @@ func (t *snapshotTree) find(reference string) (*SnapshotInfo, error) {
 		return &t.list[found[0]], nil
 	case 0:
 		if len(t.list) == 0 {
-			return nil, fmt.Errorf("%s has no snapshots", refOf(t.vm))
+			return nil, fmt.Errorf("%s has no snapshots (take one with create_snapshot)", refOf(t.vm))
 		}
 		paths := make([]string, len(t.list))
 		for i, s := range t.list {
