@@ -271,6 +271,22 @@ func snapshotsOf(t *testing.T, e *testenv.Env, name string) (*types.VirtualMachi
 	return vm.Snapshot, all
 }
 
+// nicsOf returns a VM's network adapters, read directly.
+func nicsOf(t *testing.T, e *testenv.Env, name string) []types.BaseVirtualDevice {
+	t.Helper()
+	var out []types.BaseVirtualDevice
+	for _, d := range mustVM(t, e, name).Config.Hardware.Device {
+		if _, ok := d.(types.BaseVirtualEthernetCard); ok {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func card(d types.BaseVirtualDevice) *types.VirtualEthernetCard {
+	return d.(types.BaseVirtualEthernetCard).GetVirtualEthernetCard()
+}
+
 // devicesOfVM returns a VM's devices of one kind, read directly.
 func devicesOfVM[T types.BaseVirtualDevice](t *testing.T, e *testenv.Env, name string) []T {
 	t.Helper()

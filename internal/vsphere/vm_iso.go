@@ -41,7 +41,9 @@ func (c *Client) checkISO(ctx context.Context, pi *placementInventory, field, is
 	if err != nil {
 		return nil, fmt.Errorf("%s %q: %w", field, iso, err)
 	}
-	_, err = object.NewDatastore(c.vim, ds.Ref).Stat(ctx, p.Path)
+	d := object.NewDatastore(c.vim, ds.Ref)
+	d.InventoryPath = ds.Name // Stat names the datastore in the paths it searches
+	_, err = d.Stat(ctx, p.Path)
 	var noFile object.DatastoreNoSuchFileError
 	var noDir object.DatastoreNoSuchDirectoryError
 	switch {

@@ -68,7 +68,7 @@ type ReconfigureResult struct {
 
 func (s *ReconfigureSpec) empty() bool {
 	return s.CPUs == 0 && s.CoresPerSocket == 0 && s.MemoryMB == 0 && s.Annotation == "" && s.NewName == "" &&
-		s.AddDiskGB == 0 && s.GrowDisk == "" && s.GrowDiskGB == 0 && s.AddNICNetwork == "" &&
+		s.AddDiskGB == 0 && s.AddDiskDatastore == "" && s.GrowDisk == "" && s.GrowDiskGB == 0 && s.AddNICNetwork == "" &&
 		s.NIC == "" && s.NICNetwork == "" && s.NICConnected == nil && s.ISO == nil
 }
 
@@ -97,13 +97,16 @@ func (s *ReconfigureSpec) validate() error {
 	if s.AddDiskGB != 0 && (s.AddDiskGB < MinDiskGB || s.AddDiskGB > MaxDiskGB) {
 		errs = append(errs, fmt.Errorf("add_disk_gb must be between %d and %d (62 TB), got %d", MinDiskGB, MaxDiskGB, s.AddDiskGB))
 	}
-	if s.AddDiskGB == 0 && (s.AddDiskDatastore != "" || s.AddDiskProvisioning != "") {
-		errs = append(errs, fmt.Errorf("add_disk_datastore and add_disk_provisioning describe a new disk: give add_disk_gb too"))
+	if s.AddDiskGB == 0 && s.AddDiskDatastore != "" {
+		errs = append(errs, fmt.Errorf("add_disk_datastore is where a new disk goes: give add_disk_gb too"))
 	}
 	switch s.AddDiskProvisioning {
 	case "", ProvisionThin, ProvisionThick, ProvisionThickEager:
 	default:
 		errs = append(errs, fmt.Errorf("add_disk_provisioning must be %s, %s or %s, got %q", ProvisionThin, ProvisionThick, ProvisionThickEager, s.AddDiskProvisioning))
+	}
+	if s.NIC != "" && s.NICNetwork == "" && s.NICConnected == nil {
+		errs = append(errs, fmt.Errorf("nic %q names an adapter to change: give nic_network or nic_connected too", s.NIC))
 	}
 	if (s.GrowDisk == "") != (s.GrowDiskGB == 0) {
 		errs = append(errs, fmt.Errorf("grow_disk (the disk's label, e.g. \"Hard disk 1\") and grow_disk_gb (its new size) go together"))

@@ -198,9 +198,6 @@ func (pl *reconfigurePlan) editNIC(s *ReconfigureSpec) error {
 		}
 		return fmt.Errorf("%s has %d network adapters: say which with nic (one of %s)", refOf(pl.v), len(all), strings.Join(labels, ", "))
 	}
-	if s.NICNetwork == "" && s.NICConnected == nil {
-		return fmt.Errorf("nic %q names an adapter to change: give nic_network or nic_connected too", s.NIC)
-	}
 	label := deviceLabel(pl.devices, d)
 	card := d.(types.BaseVirtualEthernetCard).GetVirtualEthernetCard()
 	edited := false
