@@ -1,8 +1,12 @@
 package mcpserver_test
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/vmware/govmomi/vim25/types"
 
@@ -210,4 +214,37 @@ func TestSnapshotBadInput(t *testing.T) {
 		)
 		runBadInputs(t, e, "delete_snapshot", cases)
 	})
+}
+
+// TestDay2Progress: the day-2 tools that run a vSphere task report progress
+// naming the task when the client asks, and answer with the task's id.
+func TestDay2Progress(t *testing.T) {
+	t.Parallel()
+	progress := newProgressLog()
+	e := testenv.New(t, testenv.Options{ClientOptions: &mcp.ClientOptions{ProgressNotificationHandler: progress.handler}})
+	calls := []struct {
+		tool string
+		args map[string]any
+	}{
+		{"create_snapshot", map[string]any{"name": "DC0_C0_RP0_VM1", "snapshot": "p"}},
+		{"revert_snapshot", map[string]any{"name": "DC0_C0_RP0_VM1", "snapshot": "p"}},
+		{"reconfigure_vm", map[string]any{"name": "DC0_C0_RP0_VM1", "memory": 64}},
+		{"migrate_vm", map[string]any{"name": "DC0_C0_RP0_VM1", "datastore": "LocalDS_1"}},
+		{"delete_snapshot", map[string]any{"name": "DC0_C0_RP0_VM1", "snapshot": "*"}},
+	}
+	for i, c := range calls {
+		token := fmt.Sprintf("day2-%d", i)
+		params := &mcp.CallToolParams{Name: c.tool, Arguments: c.args}
+		params.SetProgressToken(token)
+		res, err := e.Client.CallTool(context.Background(), params)
+		if err != nil || res.IsError {
+			t.Fatalf("%s: %v %v", c.tool, err, res)
+		}
+		var out struct{ Task string }
+		decode(t, res.StructuredContent, &out)
+		n := progress.await(t, "from "+c.tool, func(n *mcp.ProgressNotificationParams) bool { return n.ProgressToken == token })
+		if out.Task == "" || !strings.Contains(n.Message, out.Task) {
+			t.Errorf("%s: answer task %q, progress %q", c.tool, out.Task, n.Message)
+		}
+	}
 }
