@@ -1,6 +1,10 @@
 package mcpserver
 
-import "github.com/esxi-mcp-server/esxi-mcp-server/internal/vsphere"
+import (
+	"fmt"
+
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/vsphere"
+)
 
 // guestCustomizationInput is clone_vm's guest customization: the clone's own
 // host name and network settings, or a specification stored in vCenter.
@@ -24,4 +28,19 @@ func (in guestCustomizationInput) customization() *vsphere.Customization {
 		return nil
 	}
 	return c
+}
+
+// customizationNote says, after a clone's summary, how its guest is customized.
+func customizationNote(c *vsphere.CustomizationSummary) string {
+	if c == nil {
+		return ""
+	}
+	what := "DHCP"
+	switch {
+	case c.Spec != "":
+		what = "stored specification " + c.Spec
+	case !c.DHCP:
+		what = c.IP + "/" + c.Netmask
+	}
+	return fmt.Sprintf(" Its %s guest is customized (%s) by VMware Tools at its first boot.", c.OS, what)
 }

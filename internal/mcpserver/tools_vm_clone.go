@@ -58,5 +58,6 @@ func (h *handlers) cloneVM(ctx context.Context, req *mcp.CallToolRequest, in clo
 	}
 	msg := fmt.Sprintf("Cloned %s (%s) into VM %s (%s) at %s, a %s: %d vCPU, %d MB, files %s, pool %s; it is %s.",
 		c.Source.Name, c.Source.ID, c.VM.Name, c.VM.ID, c.VM.Path, kind, c.VM.CPUs, c.VM.MemoryMB, c.VM.VMXPath, c.VM.ResourcePool, c.VM.PowerState)
+	msg += customizationNote(c.Customization)
 	return answer(msg, c), c, nil
 }
