@@ -122,3 +122,17 @@ func TestCloneCustomizationBadInput(t *testing.T) {
 	}
 	runBadInputs(t, e, "clone_vm", cases)
 }
+
+// TestCloneCustomizationOnESXi: a standalone host cannot clone, customized or not.
+func TestCloneCustomizationOnESXi(t *testing.T) {
+	t.Parallel()
+	e := testenv.New(t, testenv.Options{ESX: true})
+	before := fullState(t, e)
+	msg := testenv.CallErr(t, e, "clone_vm", map[string]any{"template_name": offVM(t, e), "new_name": "c", "hostname": "c1", "dhcp": true})
+	if !strings.Contains(msg, "cloning needs vCenter") {
+		t.Errorf("ESXi: %q", msg)
+	}
+	if after := fullState(t, e); strings.Join(before, "\n") != strings.Join(after, "\n") {
+		t.Error("the refused clone changed the inventory")
+	}
+}

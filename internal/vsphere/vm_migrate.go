@@ -106,7 +106,7 @@ func (c *Client) MigrateVM(ctx context.Context, s MigrateSpec, p Progress) (*Mig
 			return obj.Relocate(ctx, pl.spec, pl.priority(s.Priority))
 		})
 		if err != nil {
-			return nil, migrationFault(err)
+			return nil, migrationFault(what, err)
 		}
 		out.Task = task.Reference().Value
 	}
@@ -307,8 +307,9 @@ func (pl *migrationPlan) priority(p string) types.VirtualMachineMovePriority {
 	return types.VirtualMachineMovePriorityDefaultPriority
 }
 
-// migrationFault says a vMotion compatibility fault in words; others are as describeFault said them.
-func migrationFault(err error) error {
+// migrationFault says a vMotion compatibility fault (a MigrationFault) in
+// words; other errors are as runTask said them.
+func migrationFault(what string, err error) error {
 	var mf types.BaseMigrationFault
 	if _, ok := fault.As(err, &mf); !ok {
 		return err
@@ -319,5 +320,5 @@ func migrationFault(err error) error {
 			reason += ": " + m.Message
 		}
 	}
-	return fmt.Errorf("%w (vMotion compatibility: %s; choose another host or cluster, or power the VM off for a cold migration)", err, reason)
+	return &FaultError{What: what, Reason: fmt.Sprintf("the VM cannot move there (vMotion compatibility: %s); choose another host or cluster, or power the VM off for a cold migration", reason), err: err}
 }
