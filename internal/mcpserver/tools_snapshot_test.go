@@ -64,6 +64,10 @@ func TestSnapshotLifecycle(t *testing.T) {
 			if info, _ := snapshotsOf(t, e, name); info.CurrentSnapshot.Value != base.Snapshot.ID || reverted.Current != base.Snapshot.ID {
 				t.Errorf("after revert to base: current %v, answer %s", info.CurrentSnapshot, reverted.Current)
 			}
+			// The answer reports the power state vSphere has after the revert, whatever it is.
+			if got := powerState(t, e, name); reverted.PowerState != got {
+				t.Errorf("answer says %s, vSphere %s", reverted.PowerState, got)
+			}
 
 			// A second "after-patch", below a new snapshot x under base: the name is now ambiguous.
 			x := testenv.CallOK[vsphere.SnapshotResult](t, e, "create_snapshot", map[string]any{"name": name, "snapshot": "x"})
@@ -146,6 +150,19 @@ func TestRevertSnapshotPowerOn(t *testing.T) {
 	}
 	if info, _ := snapshotsOf(t, e, name); info.CurrentSnapshot.Value != s.Snapshot.ID {
 		t.Errorf("current %v, want %s", info.CurrentSnapshot, s.Snapshot.ID)
+	}
+}
+
+// TestQuiescedSnapshot: with VMware Tools running, quiesce is accepted and
+// the snapshot is marked quiesced in vSphere.
+func TestQuiescedSnapshot(t *testing.T) {
+	t.Parallel()
+	e := testenv.New(t, testenv.Options{})
+	const name = "DC0_H0_VM1" // powered on
+	setToolsRunning(t, e, name)
+	r := testenv.CallOK[vsphere.SnapshotResult](t, e, "create_snapshot", map[string]any{"name": name, "snapshot": "consistent", "quiesce": true})
+	if _, all := snapshotsOf(t, e, name); !all[r.Snapshot.ID].Quiesced || !r.Snapshot.Quiesced || r.Snapshot.Memory {
+		t.Errorf("vSphere quiesced %v, answer %+v", all[r.Snapshot.ID].Quiesced, r.Snapshot)
 	}
 }
 

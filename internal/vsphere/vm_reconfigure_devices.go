@@ -234,7 +234,7 @@ func (pl *reconfigurePlan) editNIC(s *ReconfigureSpec) error {
 			pl.changes = append(pl.changes, Change{Item: label + " connect at power on", Before: strconv.FormatBool(conn.StartConnected), After: strconv.FormatBool(want)})
 			edited = true
 		}
-		if !pl.running {
+		if !pl.running && conn.StartConnected != want {
 			pl.notes = append(pl.notes, fmt.Sprintf("the VM is off: %s connects (or not) when it powers on", label))
 		}
 		conn.StartConnected = want
