@@ -1,8 +1,11 @@
 package mcpserver_test
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/vmware/govmomi/object"
 
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/simulator"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/testenv"
@@ -112,4 +115,45 @@ func TestMigrateBadInput(t *testing.T) {
 		badInput{"template into a pool", map[string]any{"name": simulator.TemplateName, "resource_pool": "rp-test"}, []string{"is a template", "convert_to_vm"}},
 	)
 	runBadInputs(t, e, "migrate_vm", cases)
+}
+
+// TestMigrateStorageReach: a datastore mounted on one host only. A VM moves
+// onto it with that host; it cannot then move to a host that does not see
+// its files unless datastore moves them too, and nothing moves onto that
+// datastore with a host that does not mount it.
+func TestMigrateStorageReach(t *testing.T) {
+	t.Parallel()
+	e := testenv.New(t, testenv.Options{})
+	fx := makeFixtures(t, e)
+	ctx := context.Background()
+	dss, err := object.NewHostSystem(e.Vim, fx.ref(t, "host", "DC0_C0_H2")).ConfigManager().DatastoreSystem(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dss.CreateLocalDatastore(ctx, "H2-only", t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	const name = "DC0_C0_RP0_VM1" // powered off
+	r := testenv.CallOK[vsphere.MigrateResult](t, e, "migrate_vm", map[string]any{"name": name, "host": "DC0_C0_H2", "datastore": "H2-only"})
+	vm := mustVM(t, e, name)
+	if nameOf(t, e, *vm.Runtime.Host) != "DC0_C0_H2" || len(vm.Datastore) != 1 || nameOf(t, e, vm.Datastore[0]) != "H2-only" || r.Kind != "cold migration + storage" {
+		t.Fatalf("after the move: host %v, datastores %v, kind %s", vm.Runtime.Host, vm.Datastore, r.Kind)
+	}
+	runBadInputs(t, e, "migrate_vm", []badInput{
+		{"host that does not see the VM's files", map[string]any{"name": name, "host": "DC0_C0_H0"}, []string{"host DC0_C0_H0 does not mount datastore H2-only", "give datastore too"}},
+		{"datastore the host does not mount", map[string]any{"name": "DC0_C0_RP0_VM0", "host": "DC0_C0_H1", "datastore": "H2-only"}, []string{`datastore "H2-only" is not usable from host DC0_C0_H1`, "not mounted there"}},
+		{"datastore the VM's host does not mount", map[string]any{"name": "DC0_H0_VM1", "datastore": "H2-only"}, []string{"not usable from host DC0_H0"}},
+		{"to another cluster with a datastore it does not mount", map[string]any{"name": "DC0_C0_RP0_VM0", "cluster": "DC0_H0", "datastore": "H2-only"}, []string{"not usable from cluster DC0_H0"}},
+		{"unknown host with a datastore", map[string]any{"name": name, "host": "esx9", "datastore": "LocalDS_0"}, []string{`host "esx9" not found`}},
+		{"pool path of another datacenter's layout", map[string]any{"name": name, "resource_pool": "/DC1/host/C/Resources"}, []string{"not found"}},
+		{"folder that is a host folder", map[string]any{"name": name, "folder": "/DC0/host"}, []string{"not found"}},
+		{"priority alone", map[string]any{"name": name, "priority": "high"}, []string{"nothing to migrate"}},
+		{"cluster and pool that do not fit", map[string]any{"name": name, "cluster": "DC0_H0", "resource_pool": "rp-test"}, []string{"not found in cluster DC0_H0"}},
+		{"template to a host without its files", map[string]any{"name": simulator.TemplateName, "host": "DC0_C0_H2", "datastore": "nope"}, []string{`datastore "nope" not found`}},
+	})
+	// The move back with its files is accepted.
+	testenv.CallOK[vsphere.MigrateResult](t, e, "migrate_vm", map[string]any{"name": name, "host": "DC0_C0_H0", "datastore": "LocalDS_0"})
+	if vm := mustVM(t, e, name); nameOf(t, e, *vm.Runtime.Host) != "DC0_C0_H0" || nameOf(t, e, vm.Datastore[0]) != "LocalDS_0" {
+		t.Errorf("after the move back: host %v, datastores %v", vm.Runtime.Host, vm.Datastore)
+	}
 }

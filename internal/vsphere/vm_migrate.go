@@ -243,7 +243,7 @@ func planMigration(pi *placementInventory, v *VMSummary, vm *mo.VirtualMachine, 
 		target := pi.hosts[*host]
 		for _, d := range vm.Datastore {
 			if !slices.Contains(target.datastores, d) {
-				return nil, fmt.Errorf("host %s does not mount datastore %s, where %s's files are; give datastore too (one of %s) to move the files as well",
+				return nil, fmt.Errorf("host %s does not mount datastore %s, where the files of %s are; give datastore too (one of %s) to move the files as well",
 					target.name, pi.datastores[d].name, refOf(v), list(pi.datastoreNames(target.datastores)))
 			}
 		}
