@@ -20,6 +20,10 @@ func TestDay2FaultsInWords(t *testing.T) {
 	const on, off = "DC0_C0_RP0_VM0", "DC0_C0_RP0_VM1"
 	testenv.CallOK[vsphere.SnapshotResult](t, e, "create_snapshot", map[string]any{"name": on, "snapshot": "s"})
 	vm := mustVM(t, e, off).Self
+	other := "DC0_C0_H2" // a host the running VM is not on
+	if nameOf(t, e, *mustVM(t, e, on).Runtime.Host) == other {
+		other = "DC0_C0_H1"
+	}
 	cases := []struct {
 		name   string
 		method string
@@ -31,7 +35,7 @@ func TestDay2FaultsInWords(t *testing.T) {
 		{"vMotion compatibility", "RelocateVM_Task",
 			&types.MismatchedVMotionNetworkNames{MigrationFault: types.MigrationFault{VimFault: types.VimFault{MethodFault: types.MethodFault{
 				FaultMessage: []types.LocalizableMessage{{Message: "the source and destination networks differ"}}}}}},
-			"migrate_vm", map[string]any{"name": on, "host": "DC0_C0_H2"},
+			"migrate_vm", map[string]any{"name": on, "host": other},
 			[]string{"migrating VM " + on, "vMotion compatibility: MismatchedVMotionNetworkNames", "networks differ", "choose another host"}},
 		{"not enough memory for a reconfigure", "ReconfigVM_Task",
 			&types.InsufficientMemoryResourcesFault{Requested: 8192 << 20, Unreserved: 2048 << 20},

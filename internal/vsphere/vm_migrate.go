@@ -88,8 +88,7 @@ func (c *Client) MigrateVM(ctx context.Context, s MigrateSpec, p Progress) (*Mig
 	}
 	out := &MigrateResult{VM: refOf(v), Kind: pl.kind(), Changes: pl.changes, PowerState: string(vm.Runtime.PowerState), Notes: []string{}}
 	if len(pl.changes) == 0 {
-		out.Notes = append(out.Notes, "the VM already is where asked; nothing was moved")
-		return out, nil
+		return out, nil // already where asked: changed false
 	}
 	steps := 0
 	if pl.relocate {

@@ -171,8 +171,7 @@ func (c *Client) ReconfigureVM(ctx context.Context, s ReconfigureSpec, p Progres
 	}
 	out := &ReconfigureResult{VM: refOf(v), Changes: pl.changes, PowerState: string(vm.Runtime.PowerState), Notes: pl.notes}
 	if len(pl.changes) == 0 {
-		out.Notes = append(out.Notes, "everything asked for was already so; nothing was changed")
-		return out, nil
+		return out, nil // everything asked for already is so: changed false
 	}
 	what := fmt.Sprintf("reconfiguring %s", refOf(v))
 	obj := object.NewVirtualMachine(c.vim, v.ref)
