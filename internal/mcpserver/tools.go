@@ -8,6 +8,7 @@ func (h *handlers) tools() ([]toolDef, error) {
 		h.vmListTools,
 		h.lifecycleTools,
 		h.monitoringTools,
+		h.day2Tools,
 	} {
 		defs, err := group()
 		if err != nil {

@@ -20,6 +20,7 @@ type cloneVMInput struct {
 	Linked       bool   `json:"linked,omitempty" jsonschema:"make a linked clone from the source's current snapshot: fast and small, but tied to the source's disks (default false: a full clone)"`
 	CPU          int    `json:"cpu,omitempty" jsonschema:"virtual CPUs of the clone (default: as the source)"`
 	Memory       int    `json:"memory,omitempty" jsonschema:"memory of the clone in MB, a multiple of 4 (default: as the source)"`
+	guestCustomizationInput
 }
 
 func (h *handlers) cloneVMTool() (toolDef, error) {
@@ -29,6 +30,7 @@ func (h *handlers) cloneVMTool() (toolDef, error) {
 		Description: "Clone a template or a VM into a new VM (vCenter only). The clone goes to the source's folder and datastore and, for a VM, its resource pool, " +
 			"unless folder, datastore, resource_pool or host say otherwise; cpu and memory override the source's. " +
 			"linked makes a linked clone from the source's current snapshot (an error if it has none). " +
+			"Guest customization (Linux and Windows guests): hostname, domain, ip + netmask + gateway + dns or dhcp, or a stored customization_spec; vCenter applies it at the clone's first boot. " +
 			"Every argument is checked before anything is made. Sends progress notifications when asked; cancelling the request cancels the vSphere task and leaves no VM behind.",
 		Annotations: write(false),
 	}, h.cloneVM, func(s *shaper) {
@@ -45,6 +47,7 @@ func (h *handlers) cloneVM(ctx context.Context, req *mcp.CallToolRequest, in clo
 		Source: in.TemplateName, Name: in.NewName, PowerOn: in.PowerOn, Linked: in.Linked,
 		CPUs: in.CPU, MemoryMB: in.Memory,
 		Placement: vsphere.PlacementArgs{Folder: in.Folder, ResourcePool: in.ResourcePool, Host: in.Host, Datastore: in.Datastore},
+		Customize: in.customization(),
 	}, progressFor(ctx, req))
 	if err != nil {
 		return nil, nil, err
@@ -55,5 +58,6 @@ func (h *handlers) cloneVM(ctx context.Context, req *mcp.CallToolRequest, in clo
 	}
 	msg := fmt.Sprintf("Cloned %s (%s) into VM %s (%s) at %s, a %s: %d vCPU, %d MB, files %s, pool %s; it is %s.",
 		c.Source.Name, c.Source.ID, c.VM.Name, c.VM.ID, c.VM.Path, kind, c.VM.CPUs, c.VM.MemoryMB, c.VM.VMXPath, c.VM.ResourcePool, c.VM.PowerState)
+	msg += customizationNote(c.Customization)
 	return answer(msg, c), c, nil
 }

@@ -24,6 +24,7 @@ type createVMInput struct {
 	Host         string `json:"host,omitempty" jsonschema:"ESXi host to place the VM on (default: chosen by vCenter)"`
 	PowerOn      bool   `json:"power_on,omitempty" jsonschema:"power the VM on once created (default false)"`
 	Annotation   string `json:"annotation,omitempty" jsonschema:"notes shown with the VM in vSphere"`
+	ISO          string `json:"iso,omitempty" jsonschema:"install media: an ISO image mounted in a new CD/DVD drive, as [datastore] folder/file.iso; checked to exist"`
 }
 
 func (h *handlers) createVMTool() (toolDef, error) {
@@ -49,7 +50,7 @@ func (h *handlers) createVMTool() (toolDef, error) {
 func (h *handlers) createVM(ctx context.Context, req *mcp.CallToolRequest, in createVMInput) (*mcp.CallToolResult, *vsphere.NewVM, error) {
 	vm, err := h.vs.CreateVM(ctx, vsphere.CreateVMSpec{
 		Name: in.Name, CPUs: in.CPU, MemoryMB: in.Memory, DiskGB: in.DiskGB, GuestID: in.GuestID,
-		Annotation: in.Annotation, PowerOn: in.PowerOn,
+		Annotation: in.Annotation, PowerOn: in.PowerOn, ISO: in.ISO,
 		Placement: vsphere.PlacementArgs{
 			Folder: in.Folder, Cluster: in.Cluster, ResourcePool: in.ResourcePool, Host: in.Host,
 			Datastore: in.Datastore, Network: in.Network,

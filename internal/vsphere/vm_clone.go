@@ -19,6 +19,8 @@ type CloneVMSpec struct {
 	MemoryMB int  // 0: as the source
 	// Placement: Folder, ResourcePool, Host and Datastore apply.
 	Placement PlacementArgs
+	// Customize gives the clone its own identity and network (see vm_customize.go).
+	Customize *Customization
 }
 
 // ClonedVM is the clone, as vSphere reports it afterwards.
@@ -28,6 +30,8 @@ type ClonedVM struct {
 	SourceTemplate bool   `json:"source_is_template"`
 	Linked         bool   `json:"linked" jsonschema:"a linked clone, sharing the source's disks up to the snapshot"`
 	Snapshot       string `json:"snapshot,omitempty" jsonschema:"the source snapshot a linked clone is based on"`
+	// Customization is set when the clone was customized (see vm_customize.go).
+	Customization *CustomizationSummary `json:"customization,omitempty" jsonschema:"the guest customization vCenter applies at the clone's first boot"`
 }
 
 func (s *CloneVMSpec) validate() error {
@@ -110,6 +114,9 @@ func (c *Client) CloneVM(ctx context.Context, s CloneVMSpec, p Progress) (*Clone
 	}
 
 	spec := s.cloneSpec(t, snapshot)
+	if spec.Customization, out.Customization, err = c.customizationFor(ctx, s.Customize, src, s.Name); err != nil {
+		return nil, err
+	}
 	what := fmt.Sprintf("cloning %s to %s", refOf(src), s.Name)
 	tr := newTracker(p, 1)
 	vm, folder := object.NewVirtualMachine(c.vim, src.ref), object.NewFolder(c.vim, t.folder)

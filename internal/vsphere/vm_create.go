@@ -19,6 +19,7 @@ type CreateVMSpec struct {
 	Annotation string
 	PowerOn    bool
 	Placement  PlacementArgs
+	ISO        string // "[ds] path/file.iso" in a CD/DVD drive (see vm_iso.go)
 }
 
 // validate checks what needs no inventory.
@@ -65,6 +66,9 @@ func (c *Client) CreateVM(ctx context.Context, s CreateVMSpec, p Progress) (*New
 	}
 	spec, notes, err := s.configSpec(pi, t, net)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.createISO(ctx, pi, t, s.ISO, &spec); err != nil {
 		return nil, err
 	}
 
