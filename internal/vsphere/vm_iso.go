@@ -37,7 +37,7 @@ func (c *Client) checkISO(ctx context.Context, pi *placementInventory, field, is
 	if err != nil {
 		return nil, err
 	}
-	ds, err := pi.resolveDatastore(p.Datastore, types.ManagedObjectReference{}, reachable, where)
+	ds, err := pi.resolveDatastore(p.Datastore, types.ManagedObjectReference{}, reachable, nil, where)
 	if err != nil {
 		return nil, fmt.Errorf("%s %q: %w", field, iso, err)
 	}

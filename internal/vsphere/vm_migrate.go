@@ -228,7 +228,7 @@ func planMigration(pi *placementInventory, v *VMSummary, vm *mo.VirtualMachine, 
 		case compute != nil && (curCompute == nil || compute.ref != curCompute.ref):
 			reachable, where = compute.datastores, "cluster "+compute.name
 		}
-		ds, err := pi.resolveDatastore(s.Datastore, types.ManagedObjectReference{}, reachable, where)
+		ds, err := pi.resolveDatastore(s.Datastore, types.ManagedObjectReference{}, reachable, nil, where)
 		if err != nil {
 			return nil, err
 		}

@@ -91,7 +91,6 @@ func (s *ReconfigureSpec) validate() error {
 		errs = append(errs, fmt.Errorf("annotation is %d characters long; at most %d are allowed", utf8.RuneCountInString(s.Annotation), MaxAnnotationLength))
 	}
 	if s.NewName != "" {
-		// TODO(lead): replace ValidateVMName with trust2's shared new-VM-name validator (vm_validate.go) once merged.
 		errs = append(errs, ValidateVMName("new_name", s.NewName))
 	}
 	if s.AddDiskGB != 0 && (s.AddDiskGB < MinDiskGB || s.AddDiskGB > MaxDiskGB) {

@@ -118,12 +118,12 @@ func (pl *reconfigurePlan) diskDatastore(name string, t *target) (Named, error) 
 	reachable := pl.pi.hosts[*t.host].datastores
 	where := pl.pi.where(&t.compute, t.host)
 	if name != "" {
-		return pl.pi.resolveDatastore(name, types.ManagedObjectReference{}, reachable, where)
+		return pl.pi.resolveDatastore(name, types.ManagedObjectReference{}, reachable, nil, where)
 	}
 	home, _ := homeDatastore(pl.vm.Config.Files.VmPathName)
 	for r, d := range pl.pi.datastores {
 		if d.name == home {
-			ds, err := pl.pi.resolveDatastore("", r, reachable, where)
+			ds, err := pl.pi.resolveDatastore("", r, reachable, nil, where)
 			if err != nil {
 				return Named{}, fmt.Errorf("the new disk would go on the VM's home datastore: %w", err)
 			}
