@@ -81,6 +81,9 @@ type Config struct {
 	SessionIdleTimeout time.Duration
 	// MetricsListen is the address of the Prometheus /metrics listener ("" : off).
 	MetricsListen string
+	// MetricsAllowRemote lets metrics_listen bind a non-loopback address
+	// (the endpoint is unauthenticated).
+	MetricsAllowRemote bool
 	// Stateless serves Streamable HTTP without server-side sessions.
 	Stateless bool
 
@@ -121,6 +124,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int("max_concurrent_calls", c.MaxConcurrentCalls),
 		slog.Duration("session_idle_timeout", c.SessionIdleTimeout),
 		slog.String("metrics_listen", c.MetricsListen),
+		slog.Bool("metrics_allow_remote", c.MetricsAllowRemote),
 		slog.Bool("stateless", c.Stateless),
 	)
 }
