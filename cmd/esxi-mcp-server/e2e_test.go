@@ -152,6 +152,9 @@ func TestHTTPWithAPIKey(t *testing.T) {
 	if !strings.Contains(p.stderr(), `"url": "`+url+`", "headers": {"Authorization": "Bearer <your api_key>"}`) {
 		t.Errorf("banner lacks an example client config:\n%s", p.stderr())
 	}
+	if !strings.Contains(p.stderr(), `--transport http --header "Authorization: Bearer <your api_key>" --method tools/call`) {
+		t.Errorf("banner's try-it command lacks the key header:\n%s", p.stderr())
+	}
 	assertCleanExit(t, p.stop(t, syscall.SIGTERM), p)
 	assertEmptyDir(t, tmp)
 }

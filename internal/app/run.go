@@ -158,6 +158,10 @@ func Run(ctx context.Context, p Params) error {
 		APIKey: cfg.APIKey, Ready: vs.Ready, Logger: log,
 		SessionTimeout: cfg.SessionIdleTimeout, MaxSessions: cfg.MaxSessions, Stateless: cfg.Stateless,
 		OnResponse: m.HTTPResponse,
+		Timeouts: httpserver.Timeouts{
+			ReadHeader: cfg.HTTPHeaderTimeout, Body: cfg.HTTPBodyTimeout,
+			Write: cfg.HTTPWriteTimeout, Idle: cfg.HTTPIdleTimeout,
+		},
 	})
 	if err := m.RegisterGaugeFunc("sessions", "Live MCP sessions over HTTP.", func() float64 { return float64(h.Sessions()) }); err != nil {
 		return fmt.Errorf("registering the sessions metric: %w", err)

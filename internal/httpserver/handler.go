@@ -41,6 +41,7 @@ type Handler struct {
 	server   *mcp.Server
 	inflight *inflight
 	timeouts Timeouts
+	sessions *sessionCap // nil in stateless mode
 }
 
 // NewHandler mounts the MCP server at /message plus /healthz and /readyz.
@@ -62,8 +63,8 @@ func NewHandler(server *mcp.Server, opts Options) *Handler {
 		&mcp.StreamableHTTPOptions{SessionTimeout: timeout, Stateless: opts.Stateless, Logger: log},
 	)
 	if !opts.Stateless {
-		sc := &sessionCap{max: opts.MaxSessions, live: func() int { return countSessions(server) }}
-		mcpHandler = sc.wrap(mcpHandler)
+		h.sessions = newSessionCap(opts.MaxSessions, server)
+		mcpHandler = h.sessions.wrap(mcpHandler)
 	}
 	// Browsers send Origin / Sec-Fetch-Site: refuse cross-origin writes.
 	mcpHandler = http.NewCrossOriginProtection().Handler(mcpHandler)
@@ -108,7 +109,12 @@ func (h *Handler) track(next http.Handler) http.Handler {
 }
 
 // Sessions is the number of live MCP sessions (for metrics).
-func (h *Handler) Sessions() int { return countSessions(h.server) }
+func (h *Handler) Sessions() int {
+	if h.sessions == nil {
+		return 0
+	}
+	return h.sessions.live()
+}
 
 // Drain waits until in-flight POSTs finish (including any that arrive while
 // it waits) or ctx ends, then closes every MCP session so that long-lived GET

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/testenv"
 )
 
