@@ -39,34 +39,43 @@ func (t Timeouts) withDefaults() Timeouts {
 	return t
 }
 
-// withDeadlines applies the body-read and per-write deadlines to every
-// request. net/http's own ReadTimeout and WriteTimeout cover a whole request
-// and its response, which would end long-lived SSE streams and long tool
-// calls; these deadlines bound only the waits on the client.
+// withDeadlines bounds the waits on every client: the body must arrive
+// within t.Body and each write must complete within t.Write. net/http's own
+// ReadTimeout and WriteTimeout cover a whole request and its response, which
+// would end long-lived SSE streams and long tool calls. The read deadline
+// stays until readBody (on the MCP endpoint, after authentication) has the
+// whole body and lifts it: a rejected or stalled request keeps it, so
+// net/http does not wait for the rest of its body either.
 func withDeadlines(t Timeouts, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := http.NewResponseController(w)
+		_ = rc.SetReadDeadline(time.Now().Add(t.Body))
 		dw := &deadlineWriter{ResponseWriter: w, rc: rc, d: t.Write}
 		dw.extend()
-		if r.Body != nil && r.Body != http.NoBody {
-			// Read the whole body now, within the deadline, then clear it: a
-			// read deadline left on the connection would cancel the request's
-			// context (net/http watches the connection after the body) when a
-			// tool call works longer than the deadline.
-			_ = rc.SetReadDeadline(time.Now().Add(t.Body))
-			body, err := io.ReadAll(io.LimitReader(r.Body, mcp.DefaultMaxRequestBodyBytes+1))
-			if err != nil {
-				// A slow or broken client. The deadline stays, so that
-				// net/http does not wait for the rest of the body either.
-				dw.Header().Set("Connection", "close")
-				writeJSON(dw, http.StatusRequestTimeout, map[string]string{"error": fmt.Sprintf("reading the request body: %v", err)})
-				return
-			}
-			_ = rc.SetReadDeadline(time.Time{})
-			r.Body = io.NopCloser(bytes.NewReader(body))
-		}
 		next.ServeHTTP(dw, r)
 		dw.extend() // net/http flushes the end of the response after the handler returns
+	})
+}
+
+// readBody reads the whole request body under the read deadline set by
+// withDeadlines, then lifts the deadline: once net/http has seen the end of
+// the body it watches the connection, and a deadline expiring there would
+// cancel the request's context — a tool call working longer than the
+// deadline, or a session's GET stream.
+func readBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := http.NewResponseController(w)
+		if r.Body != nil && r.Body != http.NoBody {
+			body, err := io.ReadAll(io.LimitReader(r.Body, mcp.DefaultMaxRequestBodyBytes+1))
+			if err != nil {
+				w.Header().Set("Connection", "close")
+				writeJSON(w, http.StatusRequestTimeout, map[string]string{"error": fmt.Sprintf("reading the request body: %v", err)})
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		_ = rc.SetReadDeadline(time.Time{})
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -66,6 +66,8 @@ func NewHandler(server *mcp.Server, opts Options) *Handler {
 		h.sessions = newSessionCap(opts.MaxSessions, server)
 		mcpHandler = h.sessions.wrap(mcpHandler)
 	}
+	// Only an authenticated request gets its body read (see readBody).
+	mcpHandler = readBody(mcpHandler)
 	// Browsers send Origin / Sec-Fetch-Site: refuse cross-origin writes.
 	mcpHandler = http.NewCrossOriginProtection().Handler(mcpHandler)
 	if opts.APIKey != "" {

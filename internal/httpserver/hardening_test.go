@@ -44,10 +44,15 @@ func closedByServer(conn net.Conn) error {
 // that never finish their headers and clients that never finish their body
 // are closed by the server.
 func TestTimeoutsCloseStalledConnections(t *testing.T) {
-	ms := mcp.NewServer(&mcp.Implementation{Name: "t", Version: "1"}, nil)
 	short := 300 * time.Millisecond
-	h := NewHandler(ms, Options{Timeouts: Timeouts{ReadHeader: short, Body: short, Write: short, Idle: short}})
-	addr := serveForTest(t, h)
+	for _, key := range []string{"", "k"} { // with a key, the stalled requests are unauthenticated
+		ms := mcp.NewServer(&mcp.Implementation{Name: "t", Version: "1"}, nil)
+		h := NewHandler(ms, Options{APIKey: key, Timeouts: Timeouts{ReadHeader: short, Body: short, Write: short, Idle: short}})
+		t.Run("key="+key, func(t *testing.T) { probeStalls(t, serveForTest(t, h)) })
+	}
+}
+
+func probeStalls(t *testing.T, addr string) {
 
 	probes := map[string]string{
 		"idle connection":   "",
