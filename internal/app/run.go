@@ -57,22 +57,11 @@ func Run(ctx context.Context, p Params) error {
 		defer ln.Close() // a failure before Serve; Serve closes it otherwise
 	}
 	m := metrics.New()
-	if cfg.MetricsListen != "" {
-		mln, err := net.Listen("tcp", cfg.MetricsListen)
-		if err != nil {
-			return fmt.Errorf("metrics_listen %s: %w", cfg.MetricsListen, err)
-		}
-		mctx, stopMetrics := context.WithCancel(ctx)
-		served := make(chan struct{})
-		go func() {
-			defer close(served)
-			if err := m.Serve(mctx, mln, log); err != nil {
-				log.Error("metrics listener stopped", "error", err)
-			}
-		}()
-		defer func() { stopMetrics(); <-served }()
-		log.Info("serving Prometheus metrics", "url", "http://"+mln.Addr().String()+"/metrics")
+	stopMetrics, err := serveMetrics(ctx, cfg.MetricsListen, m, log)
+	if err != nil {
+		return err
 	}
+	defer stopMetrics()
 
 	connect := vsphere.ConnectOptions{
 		User: cfg.VCenterUser, Password: cfg.VCenterPassword,
