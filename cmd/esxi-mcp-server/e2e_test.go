@@ -152,6 +152,9 @@ func TestHTTPWithAPIKey(t *testing.T) {
 	if !strings.Contains(p.stderr(), `"url": "`+url+`", "headers": {"Authorization": "Bearer <your api_key>"}`) {
 		t.Errorf("banner lacks an example client config:\n%s", p.stderr())
 	}
+	if !strings.Contains(p.stderr(), `--transport http --header "Authorization: Bearer <your api_key>" --method tools/call`) {
+		t.Errorf("banner's try-it command lacks the key header:\n%s", p.stderr())
+	}
 	assertCleanExit(t, p.stop(t, syscall.SIGTERM), p)
 	assertEmptyDir(t, tmp)
 }
@@ -299,7 +302,7 @@ func TestStartupFailures(t *testing.T) {
 		{"unknown cluster", append(vc, "VCENTER_CLUSTER=prod"), []string{"--transport", "stdio"}, 1, `cluster "prod" not found`},
 		{"wrong password", append(vc, "VCENTER_PASSWORD=wrong"), []string{"--transport", "stdio"}, 1, "rejected the login"},
 		{"untrusted vCenter certificate", append(vc, "VCENTER_CA_FILE="), []string{"--transport", "stdio"}, 1, "set ca_file"},
-		{"joined arguments", nil, []string{"--transport stdio"}, 2, "flag provided but not defined"},
+		{"joined arguments", nil, []string{"--transport stdio"}, 2, `"--transport stdio" is one argument; pass the flag and its value as two ("--transport", "stdio")`},
 		{"stray argument", nil, []string{"--simulator", "stdio"}, 2, `unexpected argument "stdio"`},
 		{"bad log level", nil, []string{"--simulator", "--log-level", "loud"}, 1, "log_level"},
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/app"
@@ -45,6 +46,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: esxi-mcp-server [-c FILE] [--transport http|stdio] [--listen ADDR] [--simulator] [--log-level L] [--log-file F] [--read-only] [--disable-destructive] [--stateless] [--version]\n\n")
 		fs.PrintDefaults()
+	}
+	if msg := joinedFlag(fs, args); msg != "" {
+		fmt.Fprintln(stderr, "esxi-mcp-server: "+msg)
+		return 2
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -103,6 +108,29 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	log.Info("server stopped")
 	return 0
+}
+
+// joinedFlag recognises a flag and its value passed as one argument
+// ("--transport stdio", as a client configuration's args list easily does)
+// and says how to pass them, instead of the usage text.
+func joinedFlag(fs *flag.FlagSet, args []string) string {
+	for _, a := range args {
+		if a == "--" {
+			return ""
+		}
+		name, value, ok := strings.Cut(strings.TrimSpace(a), " ")
+		if !ok || !strings.HasPrefix(name, "-") {
+			continue
+		}
+		name = strings.TrimLeft(name, "-")
+		if fs.Lookup(name) == nil {
+			continue
+		}
+		value = strings.TrimSpace(value)
+		return fmt.Sprintf("%q is one argument; pass the flag and its value as two (\"--%s\", \"%s\") or as one without a space (\"--%s=%s\")",
+			a, name, value, name, value)
+	}
+	return ""
 }
 
 // flagKey maps a flag name to its configuration key.

@@ -15,7 +15,9 @@ import (
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/config"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/httpserver"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/mcpserver"
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/metrics"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/simulator"
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/toolcalls"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/vsphere"
 )
 
@@ -44,9 +46,27 @@ func Run(ctx context.Context, p Params) error {
 	}
 	log.Info("starting esxi-mcp-server", "version", p.Version, "config", cfg)
 
+	// Bind the ports before logging in to vCenter: a busy port fails at once,
+	// without a login (and, with the simulator, without building it).
+	var ln net.Listener
+	if cfg.Transport == config.TransportHTTP {
+		var err error
+		if ln, err = httpserver.Listen(cfg.Listen); err != nil {
+			return err
+		}
+		defer ln.Close() // a failure before Serve; Serve closes it otherwise
+	}
+	m := metrics.New()
+	stopMetrics, err := serveMetrics(ctx, cfg.MetricsListen, m, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
+
 	connect := vsphere.ConnectOptions{
 		User: cfg.VCenterUser, Password: cfg.VCenterPassword,
 		Insecure: cfg.Insecure, CAFile: cfg.CAFile, Logger: log,
+		Observe: m.VCenterRequest, OnRelogin: m.Relogin,
 	}
 	var sim *simulator.Simulator
 	if cfg.Simulator {
@@ -103,6 +123,10 @@ func Run(ctx context.Context, p Params) error {
 	if err != nil {
 		return err
 	}
+	// Outermost: a call waiting for a slot is not yet logged as running.
+	server.AddReceivingMiddleware(toolcalls.Middleware(toolcalls.Options{
+		MaxConcurrent: cfg.MaxConcurrentCalls, Metrics: m,
+	}))
 
 	if cfg.Transport == config.TransportStdio {
 		if sim != nil {
@@ -119,16 +143,30 @@ func Run(ctx context.Context, p Params) error {
 		return nil
 	}
 
-	h := httpserver.NewHandler(server, httpserver.Options{APIKey: cfg.APIKey, Ready: vs.Ready, Logger: log})
+	h := httpserver.NewHandler(server, httpserver.Options{
+		APIKey: cfg.APIKey, Ready: vs.Ready, Logger: log,
+		SessionTimeout: cfg.SessionIdleTimeout, MaxSessions: cfg.MaxSessions, Stateless: cfg.Stateless,
+		OnResponse: m.HTTPResponse,
+		Timeouts: httpserver.Timeouts{
+			ReadHeader: cfg.HTTPHeaderTimeout, Body: cfg.HTTPBodyTimeout,
+			Write: cfg.HTTPWriteTimeout, Idle: cfg.HTTPIdleTimeout,
+		},
+	})
+	if err := m.RegisterGaugeFunc("sessions", "Live MCP sessions over HTTP.", func() float64 { return float64(h.Sessions()) }); err != nil {
+		return fmt.Errorf("registering the sessions metric: %w", err)
+	}
+	// TODO(lead, after merging the inventory mirror): register its age and
+	// object counts with m.RegisterGaugeFunc (e.g. "inventory_age_seconds",
+	// "inventory_objects" per kind as separate gauges) — no names in labels.
 	return httpserver.Serve(ctx, h, httpserver.ServeOptions{
-		Listen: cfg.Listen, CertFile: cfg.TLSCertFile, KeyFile: cfg.TLSKeyFile, Logger: log,
+		Listener: ln, Listen: cfg.Listen, CertFile: cfg.TLSCertFile, KeyFile: cfg.TLSKeyFile, Logger: log,
 		OnListen: func(addr net.Addr) {
 			scheme := "http"
 			if cfg.TLSCertFile != "" {
 				scheme = "https"
 			}
 			url := fmt.Sprintf("%s://%s%s", scheme, addr, httpserver.Endpoint)
-			log.Info("serving MCP over Streamable HTTP", "url", url, "auth", cfg.APIKey != "")
+			log.Info("serving MCP over Streamable HTTP", "url", url, "auth", cfg.APIKey != "", "stateless", cfg.Stateless)
 			if sim != nil {
 				printBanner(p.Banner, p.Version, sim.Describe(), url, cfg.APIKey != "")
 			}
@@ -140,17 +178,18 @@ func Run(ctx context.Context, p Params) error {
 }
 
 func printBanner(w io.Writer, version, inventory, url string, auth bool) {
-	headers := ""
+	headers, tryHeader := "", ""
 	if auth {
 		headers = `, "headers": {"Authorization": "Bearer <your api_key>"}`
+		tryHeader = ` --header "Authorization: Bearer <your api_key>"`
 	}
 	fmt.Fprintf(w, `
 esxi-mcp-server %s — running on the embedded vSphere simulator
   inventory: %s
   MCP endpoint (Streamable HTTP): %s
   client config: {"mcpServers": {"esxi": {"type": "http", "url": "%s"%s}}}
-  try it: npx @modelcontextprotocol/inspector --cli %s --transport http --method tools/call --tool-name list_vms
+  try it: npx @modelcontextprotocol/inspector --cli %s --transport http%s --method tools/call --tool-name list_vms
 Press Ctrl-C to stop; the simulator's temporary files are removed on exit.
 
-`, version, inventory, url, url, headers, url)
+`, version, inventory, url, url, headers, url, tryHeader)
 }

@@ -81,6 +81,15 @@ type Config struct {
 	SessionIdleTimeout time.Duration
 	// MetricsListen is the address of the Prometheus /metrics listener ("" : off).
 	MetricsListen string
+	// HTTP timeouts (0: the defaults of internal/httpserver: 10 s to read
+	// headers, 30 s to read a body, 30 s per write, 120 s idle keep-alive).
+	HTTPHeaderTimeout time.Duration
+	HTTPBodyTimeout   time.Duration
+	HTTPWriteTimeout  time.Duration
+	HTTPIdleTimeout   time.Duration
+	// MetricsAllowRemote lets metrics_listen bind a non-loopback address
+	// (the endpoint is unauthenticated).
+	MetricsAllowRemote bool
 	// Stateless serves Streamable HTTP without server-side sessions.
 	Stateless bool
 
@@ -121,6 +130,11 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int("max_concurrent_calls", c.MaxConcurrentCalls),
 		slog.Duration("session_idle_timeout", c.SessionIdleTimeout),
 		slog.String("metrics_listen", c.MetricsListen),
+		slog.Bool("metrics_allow_remote", c.MetricsAllowRemote),
+		slog.Duration("http_header_timeout", c.HTTPHeaderTimeout),
+		slog.Duration("http_body_timeout", c.HTTPBodyTimeout),
+		slog.Duration("http_write_timeout", c.HTTPWriteTimeout),
+		slog.Duration("http_idle_timeout", c.HTTPIdleTimeout),
 		slog.Bool("stateless", c.Stateless),
 	)
 }

@@ -136,6 +136,11 @@ func TestBadConfig(t *testing.T) {
 		{name: "cert without key", file: baseYAML + "tls_cert_file: /etc/hosts\n", want: []string{"tls_cert_file and tls_key_file"}},
 		{name: "missing ca file", file: baseYAML + "ca_file: /nonexistent/ca.pem\n", want: []string{"ca_file", "/nonexistent/ca.pem"}},
 		{name: "host with credentials", file: "vcenter_host: https://u:pw@vc/sdk\nvcenter_user: u\nvcenter_password: p\n", want: []string{"vcenter_host", "credentials"}, noWords: []string{"pw@"}},
+		{name: "plain http vCenter", file: "vcenter_host: http://vc.example.com/sdk\nvcenter_user: u\nvcenter_password: p\n", want: []string{"vcenter_host", "plain http", "clear text", "insecure: true"}},
+		{name: "public metrics listener", file: baseYAML + "metrics_listen: 0.0.0.0:9090\n", want: []string{"metrics_listen", "0.0.0.0:9090", "metrics_allow_remote", "MCP_METRICS_ALLOW_REMOTE"}},
+		{name: "bad metrics listen", file: baseYAML, env: map[string]string{"MCP_METRICS_LISTEN": "9090"}, want: []string{"metrics_listen", "host:port"}},
+		{name: "stateless over stdio", file: baseYAML, flags: map[string]string{"transport": "stdio", "stateless": "true"}, want: []string{"stateless", "HTTP transport only"}},
+		{name: "stateless with consent always", file: baseYAML + "confirm_destructive: always\n", flags: map[string]string{"stateless": "true"}, want: []string{"stateless", "confirm_destructive", "elicitation"}},
 		{name: "missing file", flags: nil, env: map[string]string{"MCP_CONFIG_FILE": "/nonexistent/config.yaml"}, want: []string{"/nonexistent/config.yaml", "does not exist"}},
 	}
 	for _, tt := range tests {
@@ -256,6 +261,22 @@ func TestNumberAndDurationKeys(t *testing.T) {
 			}
 			if msg := tt.check(c); msg != "" {
 				t.Error(msg)
+			}
+		})
+	}
+}
+
+// TestServiceKeysAccepted: the choices the refusals above point to are accepted.
+func TestServiceKeysAccepted(t *testing.T) {
+	for name, file := range map[string]string{
+		"http with insecure":     "vcenter_host: http://vc.example.com\nvcenter_user: u\nvcenter_password: p\ninsecure: true\n",
+		"loopback metrics":       baseYAML + "metrics_listen: 127.0.0.1:9090\n",
+		"remote metrics allowed": baseYAML + "metrics_listen: 0.0.0.0:9090\nmetrics_allow_remote: true\n",
+		"stateless over http":    baseYAML + "stateless: true\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := Load(Options{File: writeFile(t, "c.yaml", file), LookupEnv: envOf(nil)}); err != nil {
+				t.Fatal(err)
 			}
 		})
 	}

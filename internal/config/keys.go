@@ -44,6 +44,11 @@ var keys = []key{
 	{name: "max_concurrent_calls", env: "MCP_MAX_CONCURRENT_CALLS", int: func(c *Config) *int { return &c.MaxConcurrentCalls }},
 	{name: "session_idle_timeout", env: "MCP_SESSION_IDLE_TIMEOUT", dur: func(c *Config) *time.Duration { return &c.SessionIdleTimeout }},
 	{name: "metrics_listen", env: "MCP_METRICS_LISTEN", str: func(c *Config) *string { return &c.MetricsListen }},
+	{name: "http_header_timeout", env: "MCP_HTTP_HEADER_TIMEOUT", dur: func(c *Config) *time.Duration { return &c.HTTPHeaderTimeout }},
+	{name: "http_body_timeout", env: "MCP_HTTP_BODY_TIMEOUT", dur: func(c *Config) *time.Duration { return &c.HTTPBodyTimeout }},
+	{name: "http_write_timeout", env: "MCP_HTTP_WRITE_TIMEOUT", dur: func(c *Config) *time.Duration { return &c.HTTPWriteTimeout }},
+	{name: "http_idle_timeout", env: "MCP_HTTP_IDLE_TIMEOUT", dur: func(c *Config) *time.Duration { return &c.HTTPIdleTimeout }},
+	{name: "metrics_allow_remote", env: "MCP_METRICS_ALLOW_REMOTE", bool: func(c *Config) *bool { return &c.MetricsAllowRemote }},
 	{name: "stateless", env: "MCP_STATELESS", flag: "stateless", bool: func(c *Config) *bool { return &c.Stateless }},
 }
 

@@ -32,8 +32,12 @@ func (c *Config) Validate() error {
 				return c.missing(k)
 			}
 		}
-		if _, err := c.VCenterURL(); err != nil {
+		u, err := c.VCenterURL()
+		if err != nil {
 			return c.errorf("vcenter_host", "%v", err)
+		}
+		if u.Scheme == "http" && !c.Insecure {
+			return c.errorf("vcenter_host", "%s is plain http: the vCenter password would cross the network in clear text; use https (or, for a lab, set insecure: true to accept it)", u.Redacted())
 		}
 	}
 
@@ -61,7 +65,32 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	if err := c.validateService(); err != nil {
+		return err
+	}
 	return c.checkFile("ca_file")
+}
+
+// validateService checks the keys of running as a service: the metrics
+// listener and stateless mode.
+func (c *Config) validateService() error {
+	if c.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			return c.errorf("metrics_listen", "want host:port (e.g. 127.0.0.1:9090), got %q", c.MetricsListen)
+		}
+		if !IsLoopbackListen(c.MetricsListen) && !c.MetricsAllowRemote {
+			return c.errorf("metrics_listen", "refusing to serve the unauthenticated /metrics on %s: listen on 127.0.0.1, or set metrics_allow_remote: true (MCP_METRICS_ALLOW_REMOTE=true) when a network policy protects the port", c.MetricsListen)
+		}
+	}
+	if c.Stateless {
+		if c.Transport != TransportHTTP {
+			return c.errorf("stateless", "applies to the HTTP transport only; remove it for --transport stdio")
+		}
+		if c.ConfirmDestructive == ConfirmAlways {
+			return c.errorf("stateless", "cannot be combined with confirm_destructive: always: asking the user (elicitation) needs a server-side session; use confirm_destructive: never or auto, or run with sessions")
+		}
+	}
+	return nil
 }
 
 func (c *Config) checkFile(name string) error {

@@ -15,7 +15,7 @@ func requireAPIKey(key string, next http.Handler) http.Handler {
 	want := sha256.Sum256([]byte(key))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !presentedKeyMatches(r, want) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="esxi-mcp-server"`)
+			w.Header().Set("WWW-Authenticate", authChallenge)
 			writeJSON(w, http.StatusUnauthorized, map[string]string{
 				"error": "unauthorized: send the API key as 'Authorization: Bearer KEY' or 'X-API-Key: KEY'",
 			})
@@ -24,6 +24,11 @@ func requireAPIKey(key string, next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// authChallenge names the error, so that MCP clients that see a Bearer
+// challenge report the problem instead of starting an OAuth flow blindly.
+const authChallenge = `Bearer realm="esxi-mcp-server", error="invalid_token", ` +
+	`error_description="send the API key as Authorization: Bearer KEY or X-API-Key: KEY"`
 
 func presentedKeyMatches(r *http.Request, want [32]byte) bool {
 	match := 0

@@ -23,6 +23,15 @@ type Options struct {
 	Logger *slog.Logger
 	// SessionTimeout closes MCP sessions idle this long (0: 30 minutes).
 	SessionTimeout time.Duration
+	// MaxSessions caps live MCP sessions (0: no cap); see sessionCap.
+	MaxSessions int
+	// Stateless serves without server-side sessions: every request stands
+	// alone, so any replica behind a load balancer can answer it.
+	Stateless bool
+	// Timeouts bound the waits on a client (body, each write).
+	Timeouts Timeouts
+	// OnResponse, when set, is told the status code of every response (metrics).
+	OnResponse func(code int)
 }
 
 // Handler is the whole HTTP surface. Close ends every MCP session, which ends
@@ -31,9 +40,12 @@ type Handler struct {
 	http.Handler
 	server   *mcp.Server
 	inflight *inflight
+	timeouts Timeouts
+	sessions *sessionCap // nil in stateless mode
 }
 
 // NewHandler mounts the MCP server at /message plus /healthz and /readyz.
+// /readyz reuses a readiness answer for a few seconds (see readyCacheFor).
 func NewHandler(server *mcp.Server, opts Options) *Handler {
 	log := opts.Logger
 	if log == nil {
@@ -43,13 +55,19 @@ func NewHandler(server *mcp.Server, opts Options) *Handler {
 	if timeout == 0 {
 		timeout = 30 * time.Minute
 	}
-	h := &Handler{server: server, inflight: newInflight()}
+	h := &Handler{server: server, inflight: newInflight(), timeouts: opts.Timeouts.withDefaults()}
 	// One server, one MCP session per client (the handler keys them by
 	// Mcp-Session-Id). DNS-rebinding protection stays on (the default).
 	var mcpHandler http.Handler = mcp.NewStreamableHTTPHandler(
 		func(*http.Request) *mcp.Server { return server },
-		&mcp.StreamableHTTPOptions{SessionTimeout: timeout, Logger: log},
+		&mcp.StreamableHTTPOptions{SessionTimeout: timeout, Stateless: opts.Stateless, Logger: log},
 	)
+	if !opts.Stateless {
+		h.sessions = newSessionCap(opts.MaxSessions, server)
+		mcpHandler = h.sessions.wrap(mcpHandler)
+	}
+	// Only an authenticated request gets its body read (see readBody).
+	mcpHandler = readBody(mcpHandler)
 	// Browsers send Origin / Sec-Fetch-Site: refuse cross-origin writes.
 	mcpHandler = http.NewCrossOriginProtection().Handler(mcpHandler)
 	if opts.APIKey != "" {
@@ -61,11 +79,12 @@ func NewHandler(server *mcp.Server, opts Options) *Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
+	ready := newReadyCache(opts.Ready)
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 		defer cancel()
 		if opts.Ready != nil {
-			if err := opts.Ready(ctx); err != nil {
+			if err := ready.ready(ctx); err != nil {
 				log.Warn("readiness check failed", "error", err)
 				writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 				return
@@ -73,7 +92,10 @@ func NewHandler(server *mcp.Server, opts Options) *Handler {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	h.Handler = mux
+	h.Handler = withDeadlines(h.timeouts, mux)
+	if opts.OnResponse != nil {
+		h.Handler = recordStatus(opts.OnResponse, h.Handler)
+	}
 	return h
 }
 
@@ -86,6 +108,14 @@ func (h *Handler) track(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// Sessions is the number of live MCP sessions (for metrics).
+func (h *Handler) Sessions() int {
+	if h.sessions == nil {
+		return 0
+	}
+	return h.sessions.live()
 }
 
 // Drain waits until in-flight POSTs finish (including any that arrive while

@@ -62,7 +62,7 @@ func (h *handlers) resourceError(uri string, err error) error {
 	public, detail := vsphere.ClientError(err)
 	switch {
 	case errors.As(err, &notFound):
-		return mcp.ResourceNotFoundError(uri)
+		return resourceNotFound(uri, notFound)
 	case errors.As(err, &ambiguous):
 		return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: ambiguous.Error()}
 	case detail != nil:
@@ -79,4 +79,12 @@ func (h *handlers) resourceError(uri string, err error) error {
 		return &jsonrpc.Error{Code: jsonrpc.CodeInternalError,
 			Message: fmt.Sprintf("reading %s failed on the server (the details are in its log); try again, or call get_vm_stats", uri)}
 	}
+}
+
+// resourceNotFound is mcp.ResourceNotFoundError with the lookup's words
+// (similar names included), as the tools answer.
+func resourceNotFound(uri string, nf *vsphere.NotFoundError) error {
+	werr := mcp.ResourceNotFoundError(uri).(*jsonrpc.Error)
+	werr.Message = fmt.Sprintf("resource not found: %v", nf)
+	return werr
 }

@@ -42,7 +42,23 @@ func defineTool[In, Out any](t *mcp.Tool, h mcp.ToolHandlerFor[In, Out], shape f
 		return toolDef{}, fmt.Errorf("output schema of tool %s: %w", t.Name, err)
 	}
 	t.OutputSchema = out
-	return toolDef{tool: t, register: func(s *mcp.Server) { mcp.AddTool(s, t, h) }}, nil
+	register, err := portableRegister(t, in, out, h)
+	if err != nil {
+		return toolDef{}, err
+	}
+	return toolDef{tool: t, register: register}, nil
+}
+
+// portableRegister makes the schemas portable and registers the tool with
+// the glue of portableHandler instead of mcp.AddTool's.
+func portableRegister[In, Out any](t *mcp.Tool, in, out *jsonschema.Schema, h mcp.ToolHandlerFor[In, Out]) (func(*mcp.Server), error) {
+	portableSchema(in)
+	portableSchema(out)
+	resolved, err := in.Resolve(nil)
+	if err != nil {
+		return nil, fmt.Errorf("input schema of tool %s: %w", t.Name, err)
+	}
+	return func(s *mcp.Server) { s.AddTool(t, portableHandler(t.Name, resolved, h)) }, nil
 }
 
 // Annotation presets. Every tool states all four hints explicitly.

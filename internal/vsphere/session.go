@@ -41,6 +41,10 @@ type ConnectOptions struct {
 	// marks a cancelled task cancelled yet still completes the operation when
 	// its delay ends, so the embedded simulator and the tests set this.
 	LateCancelWatch time.Duration
+	// Observe, when set, is told the method and outcome of every SOAP request (metrics).
+	Observe func(method string, err error)
+	// OnRelogin, when set, is called after each successful re-login (metrics).
+	OnRelogin func()
 }
 
 // Client is the one vCenter session of the server, shared by every MCP session.
@@ -54,6 +58,7 @@ type Client struct {
 	jar  *sessionJar
 
 	lateCancelWatch time.Duration
+	onRelogin       func()
 
 	loginMu sync.Mutex    // serialises re-login; guards the failure fields
 	gen     atomic.Uint64 // incremented by every successful login
@@ -111,9 +116,14 @@ func Connect(ctx context.Context, opts ConnectOptions) (*Client, error) {
 		jar:  jar,
 
 		lateCancelWatch: opts.LateCancelWatch,
+		onRelogin:       opts.OnRelogin,
 		reloginBackoff:  time.Minute,
 	}
-	rt := soap.RoundTripper(&reloginRoundTripper{next: sc, client: c})
+	var base soap.RoundTripper = sc
+	if opts.Observe != nil {
+		base = &observeRoundTripper{next: sc, observe: opts.Observe}
+	}
+	rt := soap.RoundTripper(&reloginRoundTripper{next: base, client: c})
 	if opts.KeepAlive >= 0 {
 		idle := opts.KeepAlive
 		if idle == 0 {
@@ -210,6 +220,9 @@ func (c *Client) relogin(ctx context.Context, seen uint64) error {
 	c.loginFailures, c.loginErr = 0, nil
 	c.perf.Store(nil)
 	c.gen.Add(1)
+	if c.onRelogin != nil {
+		c.onRelogin()
+	}
 	return nil
 }
 

@@ -1,0 +1,135 @@
+// Package toolcalls guards MCP tool calls server-wide: a cap on the calls
+// running at once, a cap on the size of an answer, and their metrics. It is
+// an MCP middleware, so it applies to every transport.
+package toolcalls
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/metrics"
+)
+
+// Defaults of Options.
+const (
+	DefaultQueueWait      = 30 * time.Second
+	DefaultMaxAnswerBytes = 1 << 20
+)
+
+// previewBytes is how much of a truncated answer's text is kept.
+const previewBytes = 8 << 10
+
+// TruncatedMeta is the _meta key set to true on a truncated answer.
+const TruncatedMeta = "truncated"
+
+// Options configure the guard. Zero values mean: no concurrency cap,
+// DefaultQueueWait, DefaultMaxAnswerBytes, no metrics.
+type Options struct {
+	// MaxConcurrent caps the tool calls running at once; more wait.
+	MaxConcurrent int
+	// QueueWait bounds that wait; past it the call fails with a tool error.
+	QueueWait time.Duration
+	// MaxAnswerBytes caps an answer's JSON size; a longer one is replaced by
+	// its beginning and a "truncated" marker.
+	MaxAnswerBytes int
+	Metrics        *metrics.Metrics
+}
+
+// Middleware returns the guard for mcp.Server.AddReceivingMiddleware.
+func Middleware(opts Options) mcp.Middleware {
+	if opts.QueueWait <= 0 {
+		opts.QueueWait = DefaultQueueWait
+	}
+	if opts.MaxAnswerBytes <= 0 {
+		opts.MaxAnswerBytes = DefaultMaxAnswerBytes
+	}
+	var slots chan struct{}
+	if opts.MaxConcurrent > 0 {
+		slots = make(chan struct{}, opts.MaxConcurrent)
+	}
+	return func(next mcp.MethodHandler) mcp.MethodHandler {
+		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+			p, ok := req.GetParams().(*mcp.CallToolParamsRaw)
+			if method != "tools/call" || !ok {
+				return next(ctx, method, req)
+			}
+			done := opts.Metrics.ToolCallStarted()
+			if slots != nil {
+				if res := acquire(ctx, slots, opts); res != nil {
+					done(p.Name, metrics.OutcomeBusy)
+					return res, nil
+				}
+				defer func() { <-slots }()
+			}
+			res, err := next(ctx, method, req)
+			ctr, _ := res.(*mcp.CallToolResult)
+			switch {
+			case err != nil || ctr == nil:
+				// Also an unknown tool: its name must not become a label.
+				done("unknown", metrics.OutcomeError)
+				return res, err
+			case ctr.IsError:
+				done(p.Name, metrics.OutcomeToolError)
+			default:
+				done(p.Name, metrics.OutcomeOK)
+			}
+			return capAnswer(ctr, opts.MaxAnswerBytes), nil
+		}
+	}
+}
+
+// acquire takes a slot, or answers why not (nil: a slot is taken).
+func acquire(ctx context.Context, slots chan struct{}, opts Options) *mcp.CallToolResult {
+	select {
+	case slots <- struct{}{}:
+		return nil
+	default:
+	}
+	t := time.NewTimer(opts.QueueWait)
+	defer t.Stop()
+	select {
+	case slots <- struct{}{}:
+		return nil
+	case <-t.C:
+		return errorResult(fmt.Sprintf("the server is busy: %d tool calls are already running (max_concurrent_calls) and none finished within %s; try again in a minute",
+			opts.MaxConcurrent, opts.QueueWait))
+	case <-ctx.Done():
+		return errorResult("the call was cancelled while waiting for the server to be less busy (max_concurrent_calls)")
+	}
+}
+
+// capAnswer replaces an answer larger than max bytes of JSON with the
+// beginning of its text and a marker saying how to ask for less. The result
+// is marked as an error so that no client validates the (absent) structured
+// content against the tool's output schema.
+func capAnswer(res *mcp.CallToolResult, max int) *mcp.CallToolResult {
+	b, err := json.Marshal(res)
+	if err != nil || len(b) <= max {
+		return res
+	}
+	text := ""
+	for _, c := range res.Content {
+		if tc, ok := c.(*mcp.TextContent); ok {
+			text = tc.Text
+			break
+		}
+	}
+	if len(text) > previewBytes {
+		text = text[:previewBytes]
+		for !utf8.ValidString(text) {
+			text = text[:len(text)-1]
+		}
+	}
+	out := errorResult(fmt.Sprintf("[truncated: the answer was %d bytes, over the server's cap of %d bytes; ask for less: use limit and cursor, or a narrower filter. Its beginning follows.]\n%s", len(b), max, text))
+	out.Meta = mcp.Meta{TruncatedMeta: true}
+	return out
+}
+
+func errorResult(text string) *mcp.CallToolResult {
+	return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: text}}}
+}
