@@ -8,10 +8,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/apikeys"
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/audit"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/config"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/httpserver"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/mcpserver"
@@ -34,6 +37,10 @@ type Params struct {
 	Stdio mcp.Transport
 	// OnListen is told the HTTP address once bound.
 	OnListen func(net.Addr)
+	// Reload delivers SIGHUP: reopen the audit log, reload the API keys
+	// through Reconfigure (nil: no reloading).
+	Reload      <-chan os.Signal
+	Reconfigure func() (*config.Config, error)
 }
 
 // Run serves until ctx is cancelled or, in stdio mode, the client disconnects.
@@ -43,6 +50,16 @@ func Run(ctx context.Context, p Params) error {
 		p.Banner = io.Discard
 	}
 	log.Info("starting esxi-mcp-server", "version", p.Version, "config", cfg)
+
+	// An audit file that cannot be written stops the server before anything else.
+	var auditLog *audit.Log
+	if cfg.AuditLog != "" {
+		var err error
+		if auditLog, err = audit.Open(cfg.AuditLog, log); err != nil {
+			return err
+		}
+		defer auditLog.Close()
+	}
 
 	connect := vsphere.ConnectOptions{
 		User: cfg.VCenterUser, Password: cfg.VCenterPassword,
@@ -97,11 +114,20 @@ func Run(ctx context.Context, p Params) error {
 	log.Info("placement defaults", "datacenter", pl.Datacenter.Name, "compute", pl.Compute.Name,
 		"datastore", pl.Datastore.Name, "network", pl.Network.Name)
 
-	server, err := mcpserver.New(vs, mcpserver.Options{
+	mcpOpts := mcpserver.Options{
 		Version: p.Version, ReadOnly: cfg.ReadOnly, DisableDestructive: cfg.DisableDestructive, Logger: log,
-	})
+		ConfirmDestructive: cfg.ConfirmDestructive, Audit: auditLog, VCenter: connect.URL.Hostname(),
+	}
+	if cfg.Transport == config.TransportHTTP {
+		mcpOpts.Caller = "anonymous"
+	}
+	server, err := mcpserver.New(vs, mcpOpts)
 	if err != nil {
 		return err
+	}
+	reload := &reloader{log: log, audit: auditLog, load: p.Reconfigure}
+	if p.Reload != nil {
+		go reload.run(ctx, p.Reload)
 	}
 
 	if cfg.Transport == config.TransportStdio {
@@ -119,7 +145,16 @@ func Run(ctx context.Context, p Params) error {
 		return nil
 	}
 
-	h := httpserver.NewHandler(server, httpserver.Options{APIKey: cfg.APIKey, Ready: vs.Ready, Logger: log})
+	keySet, err := cfg.KeySet()
+	if err != nil {
+		return err
+	}
+	reload.keys = httpserver.NewKeys(keySet)
+	byRole, err := roleServers(vs, mcpOpts, server)
+	if err != nil {
+		return err
+	}
+	h := httpserver.NewHandler(server, httpserver.Options{Keys: reload.keys, RoleServers: byRole, Ready: vs.Ready, Logger: log})
 	return httpserver.Serve(ctx, h, httpserver.ServeOptions{
 		Listen: cfg.Listen, CertFile: cfg.TLSCertFile, KeyFile: cfg.TLSKeyFile, Logger: log,
 		OnListen: func(addr net.Addr) {
@@ -128,15 +163,30 @@ func Run(ctx context.Context, p Params) error {
 				scheme = "https"
 			}
 			url := fmt.Sprintf("%s://%s%s", scheme, addr, httpserver.Endpoint)
-			log.Info("serving MCP over Streamable HTTP", "url", url, "auth", cfg.APIKey != "")
+			log.Info("serving MCP over Streamable HTTP", "url", url, "auth", keySet.Len() > 0)
 			if sim != nil {
-				printBanner(p.Banner, p.Version, sim.Describe(), url, cfg.APIKey != "")
+				printBanner(p.Banner, p.Version, sim.Describe(), url, keySet.Len() > 0)
 			}
 			if p.OnListen != nil {
 				p.OnListen(addr)
 			}
 		},
 	})
+}
+
+// roleServers builds one MCP server per role: each shows and accepts only
+// its role's tools. admin is the server already built.
+func roleServers(vs *vsphere.Client, opts mcpserver.Options, admin *mcp.Server) (map[apikeys.Role]*mcp.Server, error) {
+	byRole := map[apikeys.Role]*mcp.Server{apikeys.RoleAdmin: admin}
+	for _, role := range []apikeys.Role{apikeys.RoleRead, apikeys.RoleOperate} {
+		opts.Role = role
+		s, err := mcpserver.New(vs, opts)
+		if err != nil {
+			return nil, err
+		}
+		byRole[role] = s
+	}
+	return byRole, nil
 }
 
 func printBanner(w io.Writer, version, inventory, url string, auth bool) {

@@ -10,10 +10,11 @@ import (
 )
 
 // toolDef is a tool's definition plus how to add it to a server, so that the
-// modes can filter on annotations before anything is registered.
+// modes and roles can filter on annotations before anything is registered,
+// and destructive tools get the consent gate (see consent.go).
 type toolDef struct {
 	tool     *mcp.Tool
-	register func(*mcp.Server)
+	register func(*mcp.Server, callGate)
 }
 
 // defineTool builds a typed tool. shape adjusts the input schema generated from
@@ -42,7 +43,7 @@ func defineTool[In, Out any](t *mcp.Tool, h mcp.ToolHandlerFor[In, Out], shape f
 		return toolDef{}, fmt.Errorf("output schema of tool %s: %w", t.Name, err)
 	}
 	t.OutputSchema = out
-	return toolDef{tool: t, register: func(s *mcp.Server) { mcp.AddTool(s, t, h) }}, nil
+	return toolDef{tool: t, register: func(s *mcp.Server, gate callGate) { mcp.AddTool(s, t, gated(gate, t, h)) }}, nil
 }
 
 // Annotation presets. Every tool states all four hints explicitly.
