@@ -13,13 +13,13 @@ import (
 func keyEntries(v any) ([]apikeys.Entry, error) {
 	list, ok := v.([]any)
 	if !ok {
-		return nil, fmt.Errorf("want a list of {name, key or key_sha256, role}, got %s", describe(v))
+		return nil, fmt.Errorf("want a list of {name, key or key_sha256, role}, got %s", kindOf(v))
 	}
 	out := make([]apikeys.Entry, 0, len(list))
 	for i, item := range list {
 		m, ok := item.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("entry %d: want a mapping of name, key or key_sha256, role; got %s", i+1, describe(item))
+			return nil, fmt.Errorf("entry %d: want a mapping of name, key or key_sha256, role; got %s", i+1, kindOf(item))
 		}
 		var e apikeys.Entry
 		for _, field := range sortedKeys(m) {
@@ -41,7 +41,7 @@ func keyEntries(v any) ([]apikeys.Entry, error) {
 				if field == "key" {
 					return nil, fmt.Errorf("entry %d: field key: want a string, got a value of another type (quote it)", i+1)
 				}
-				return nil, fmt.Errorf("entry %d: field %s: want a string, got %s", i+1, field, describe(m[field]))
+				return nil, fmt.Errorf("entry %d: field %s: want a string, got %s", i+1, field, kindOf(m[field]))
 			}
 			*dst = s
 		}
@@ -81,4 +81,21 @@ func (c *Config) keyNames() string {
 	}
 	sort.Strings(names)
 	return strings.Join(names, ",")
+}
+
+// kindOf names a value's kind without its content: api_keys holds secrets.
+func kindOf(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a mapping"
+	}
+	return "a number"
 }

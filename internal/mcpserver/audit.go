@@ -160,11 +160,11 @@ func (a *auditor) event(ctx context.Context, req *mcp.CallToolRequest) audit.Eve
 			e.Key = name
 		}
 	}
-	if ss := req.Session; ss != nil {
-		e.Session = ss.ID()
-		if p := ss.InitializeParams(); p != nil && p.ClientInfo != nil {
-			e.Client = &audit.Client{Name: p.ClientInfo.Name, Version: p.ClientInfo.Version}
-		}
+	if req.Session != nil {
+		e.Session = req.Session.ID()
+	}
+	if c := req.ClientInfo(); c != nil {
+		e.Client = &audit.Client{Name: c.Name, Version: c.Version}
 	}
 	var args map[string]any
 	if json.Unmarshal(req.Params.Arguments, &args) == nil {

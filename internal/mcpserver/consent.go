@@ -12,6 +12,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/apikeys"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/audit"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/vsphere"
 )
@@ -118,7 +119,7 @@ func (c *consent) gate(ctx context.Context, req *mcp.CallToolRequest, t *mcp.Too
 	rec.consentAsked(ctx, question)
 	params := &mcp.ElicitParams{Message: question, RequestedSchema: consentSchema()}
 
-	if answersInline(req.Session) {
+	if answersInline(req) {
 		ectx, cancel := context.WithTimeout(ctx, c.timeout)
 		res, err := req.Session.Elicit(ectx, params)
 		cancel()
@@ -132,7 +133,7 @@ func (c *consent) gate(ctx context.Context, req *mcp.CallToolRequest, t *mcp.Too
 		return nil, decide(res, facts, rec)
 	}
 
-	token, err := c.remember(approvalRequest{session: sessionID(req.Session), tool: t.Name, args: args, facts: facts})
+	token, err := c.remember(approvalRequest{session: callerIdentity(req), tool: t.Name, args: args, facts: facts})
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +145,7 @@ func (c *consent) gate(ctx context.Context, req *mcp.CallToolRequest, t *mcp.Too
 // unused and unexpired; it is spent whatever the answer.
 func (c *consent) answered(req *mcp.CallToolRequest, t *mcp.Tool, args string, rec *callRecord) error {
 	a, ok := c.take(req.Params.RequestState)
-	if !ok || a.session != sessionID(req.Session) || a.tool != t.Name || a.args != args {
+	if !ok || a.session != callerIdentity(req) || a.tool != t.Name || a.args != args {
 		rec.refuse(audit.OutcomeDenied)
 		return fmt.Errorf("this approval does not belong to this call (it was already used, has expired, or was given for other arguments); nothing was changed. Call %s again to ask the user", t.Name)
 	}
@@ -201,11 +202,11 @@ func (c *consent) take(token string) (approvalRequest, bool) {
 	return a, true
 }
 
-// answersInline reports whether the session's client expects elicitation
-// requests during a call (protocol versions before 2026-07-28).
-func answersInline(ss *mcp.ServerSession) bool {
-	p := ss.InitializeParams()
-	return p != nil && p.ProtocolVersion < firstRoundTripProtocol
+// answersInline reports whether the client expects elicitation requests
+// during a call (protocol versions before 2026-07-28).
+func answersInline(req *mcp.CallToolRequest) bool {
+	v := req.ProtocolVersion()
+	return v != "" && v < firstRoundTripProtocol && req.Session.InitializeParams() != nil
 }
 
 func consentSchema() map[string]any {
@@ -240,9 +241,15 @@ func stringArgument(raw json.RawMessage, name string) string {
 	return s
 }
 
-func sessionID(ss *mcp.ServerSession) string {
-	if ss == nil {
-		return ""
+// callerIdentity is who an approval is bound to: the MCP session (HTTP with
+// sessions); else the API key (stateless HTTP, where every request is a new
+// session); else the session object itself (stdio, in-memory).
+func callerIdentity(req *mcp.CallToolRequest) string {
+	if id := req.Session.ID(); id != "" {
+		return "session " + id
 	}
-	return ss.ID()
+	if extra := req.GetExtra(); extra != nil && extra.Header != nil {
+		return "key " + apikeys.NameFromHeader(extra.Header)
+	}
+	return fmt.Sprintf("connection %p", req.Session)
 }

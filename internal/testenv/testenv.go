@@ -39,6 +39,8 @@ type Options struct {
 	// task's operation anyway when its delay ends, and the server must see that
 	// to undo it. A negative value means none, as for a real vCenter.
 	LateCancelWatch time.Duration
+	// Server adjusts the MCP server's options (role, consent, audit) before it is built.
+	Server func(*mcpserver.Options)
 }
 
 // SimulatorLateCancelWatch is how long the fixture's session watches a
@@ -104,9 +106,13 @@ func New(t testing.TB, opts Options) *Env {
 		t.Fatalf("second session to simulator: %v", err)
 	}
 
-	e.Server, err = mcpserver.New(vs, mcpserver.Options{
+	mopts := mcpserver.Options{
 		Version: "test", ReadOnly: opts.ReadOnly, DisableDestructive: opts.DisableDestructive, Logger: log,
-	})
+	}
+	if opts.Server != nil {
+		opts.Server(&mopts)
+	}
+	e.Server, err = mcpserver.New(vs, mopts)
 	if err != nil {
 		t.Fatalf("building MCP server: %v", err)
 	}
