@@ -279,4 +279,3 @@ func argumentsFor(t *testing.T, tool *mcp.Tool) map[string]any {
 	}
 	return args
 }
-
