@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"os"
 	"os/exec"
@@ -131,5 +132,79 @@ func TestUnwritableAuditLogStopsStart(t *testing.T) {
 	}
 	if !strings.HasPrefix(last, "esxi-mcp-server: ") || !strings.Contains(last, "audit_log") {
 		t.Errorf("last line %q does not name audit_log", last)
+	}
+}
+
+// TestStdioConsent: over stdio through the built binary, with
+// confirm_destructive always and an audit file: a declined power off leaves
+// the VM on (read in vSphere directly), an approved one powers it off, and
+// the audit file says so under the key name "stdio".
+func TestStdioConsent(t *testing.T) {
+	sim := startSimulator(t)
+	vc, err := sim.Client(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg, auditPath := filepath.Join(dir, "config.yaml"), filepath.Join(dir, "audit.jsonl")
+	writeConfig(t, cfg, map[string]any{
+		"vcenter_host": sim.URL.Host, "vcenter_user": sim.User, "vcenter_password": sim.Password, "ca_file": sim.CAFile,
+		"confirm_destructive": "always", "audit_log": auditPath,
+	})
+	answers := []string{"decline", "accept"}
+	var questions []string
+	c := mcp.NewClient(&mcp.Implementation{Name: "stdio-consent", Version: "2"}, &mcp.ClientOptions{
+		ElicitationHandler: func(_ context.Context, r *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+			questions = append(questions, r.Params.Message)
+			a := answers[0]
+			answers = answers[1:]
+			if a == "accept" {
+				return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"confirm": true}}, nil
+			}
+			return &mcp.ElicitResult{Action: a}, nil
+		},
+	})
+	var stderr strings.Builder
+	cmd := exec.Command(bin, "-c", cfg, "--transport", "stdio")
+	cmd.Stderr = &stderr
+	cs, err := c.Connect(context.Background(), &mcp.CommandTransport{Command: cmd}, nil)
+	if err != nil {
+		t.Fatalf("connect: %v\n%s", err, stderr.String())
+	}
+	t.Cleanup(func() { _ = cs.Close() })
+
+	const vm = "DC0_H0_VM0"
+	wantPower(t, vc, vm, "poweredOn")
+	res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "power_off_vm", Arguments: map[string]any{"name": vm}})
+	if err != nil || !res.IsError {
+		t.Fatalf("declined power off: %v %v", err, res)
+	}
+	wantPower(t, vc, vm, "poweredOn")
+	call(t, cs, "power_off_vm", map[string]any{"name": vm})
+	wantPower(t, vc, vm, "poweredOff")
+	if len(questions) != 2 || !strings.Contains(questions[0], vm) {
+		t.Errorf("questions: %q", questions)
+	}
+
+	b, err := os.ReadFile(auditPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outcomes []string
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("audit line %q: %v", line, err)
+		}
+		if m["key"] != "stdio" || m["client"].(map[string]any)["name"] != "stdio-consent" {
+			t.Errorf("audit line %v: want key stdio and the client's name", m)
+		}
+		outcomes = append(outcomes, m["event"].(string)+":"+m["outcome"].(string))
+	}
+	if got := strings.Join(outcomes, " "); got != "consent:asked call:declined consent:asked call:ok" {
+		t.Errorf("audit outcomes %q", got)
+	}
+	if strings.Contains(string(b), sim.Password) || strings.Contains(stderr.String(), sim.Password) {
+		t.Error("the vCenter password reached the audit file or the log")
 	}
 }

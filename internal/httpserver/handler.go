@@ -54,12 +54,15 @@ func NewHandler(server *mcp.Server, opts Options) *Handler {
 	}
 	h := &Handler{server: server, servers: []*mcp.Server{server}, inflight: newInflight()}
 	for _, s := range opts.RoleServers {
-		h.servers = append(h.servers, s)
+		if s != server {
+			h.servers = append(h.servers, s)
+		}
 	}
 	keys := opts.Keys
 	if keys == nil {
 		keys = NewKeys(defaultKeySet(opts.APIKey))
 	}
+	keys.setCloser(h.closeSession)
 	// One server per role, one MCP session per client (the handler keys them
 	// by Mcp-Session-Id). DNS-rebinding protection stays on (the default).
 	var mcpHandler http.Handler = mcp.NewStreamableHTTPHandler(
@@ -110,6 +113,17 @@ func (h *Handler) Drain(ctx context.Context) {
 	for _, s := range h.servers {
 		for ss := range s.Sessions() {
 			_ = ss.Close()
+		}
+	}
+}
+
+// closeSession ends the MCP session with this id, whichever server holds it.
+func (h *Handler) closeSession(id string) {
+	for _, s := range h.servers {
+		for ss := range s.Sessions() {
+			if ss.ID() == id {
+				_ = ss.Close()
+			}
 		}
 	}
 }

@@ -24,6 +24,9 @@ type Keys struct {
 	mu        sync.Mutex
 	owners    map[string]apikeys.Key // by MCP session id
 	nextPrune int
+	// closeSession ends an MCP session whose key was removed or changed role
+	// (set by the Handler), so its open streams end too.
+	closeSession func(id string)
 }
 
 // NewKeys holds set; an empty or nil set means no authentication.
@@ -34,12 +37,28 @@ func NewKeys(set *apikeys.Set) *Keys {
 }
 
 // Replace swaps in a new set: requests with a removed key are refused from
-// the next one on; sessions of keys that remain keep working.
+// the next one on, and its sessions are closed (with their open streams), as
+// are those of a key whose role changed; sessions of keys that remain keep working.
 func (k *Keys) Replace(set *apikeys.Set) {
 	if set == nil {
 		set = &apikeys.Set{}
 	}
 	k.set.Store(set)
+	k.mu.Lock()
+	var dropped []string
+	for id, owner := range k.owners {
+		if now, ok := set.Lookup(owner.Name); !ok || now != owner {
+			dropped = append(dropped, id)
+			delete(k.owners, id)
+		}
+	}
+	closeSession := k.closeSession
+	k.mu.Unlock()
+	if closeSession != nil {
+		for _, id := range dropped {
+			closeSession(id)
+		}
+	}
 }
 
 // Set returns the keys in force.
@@ -105,7 +124,8 @@ func (k *Keys) serve(w http.ResponseWriter, r *http.Request, key apikeys.Key, li
 }
 
 // owns reports whether key may use session sid. A session this layer did not
-// see created is left to the MCP handler (which answers 404 for unknown ids).
+// see created (or has dropped after a reload and closed) is left to the MCP
+// handler, which answers 404 for unknown ids.
 func (k *Keys) owns(sid string, key apikeys.Key) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -209,4 +229,10 @@ func serverFor(r *http.Request, fallback *mcp.Server, byRole map[apikeys.Role]*m
 		}
 	}
 	return fallback
+}
+
+func (k *Keys) setCloser(f func(id string)) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.closeSession = f
 }
