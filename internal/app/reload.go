@@ -21,6 +21,13 @@ type reloader struct {
 	load  func() (*config.Config, error)
 }
 
+// start applies each signal until ctx ends (nil signals: never).
+func (r *reloader) start(ctx context.Context, signals <-chan os.Signal) {
+	if signals != nil {
+		go r.run(ctx, signals)
+	}
+}
+
 func (r *reloader) run(ctx context.Context, signals <-chan os.Signal) {
 	for {
 		select {

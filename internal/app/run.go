@@ -126,9 +126,6 @@ func Run(ctx context.Context, p Params) error {
 		return err
 	}
 	reload := &reloader{log: log, audit: auditLog, load: p.Reconfigure}
-	if p.Reload != nil {
-		go reload.run(ctx, p.Reload)
-	}
 
 	if cfg.Transport == config.TransportStdio {
 		if sim != nil {
@@ -138,6 +135,7 @@ func Run(ctx context.Context, p Params) error {
 		if t == nil {
 			t = &mcp.StdioTransport{}
 		}
+		reload.start(ctx, p.Reload)
 		log.Info("serving MCP over stdio")
 		if err := server.Run(ctx, t); err != nil && ctx.Err() == nil {
 			return fmt.Errorf("stdio transport: %w", err)
@@ -150,6 +148,7 @@ func Run(ctx context.Context, p Params) error {
 		return err
 	}
 	reload.keys = httpserver.NewKeys(keySet)
+	reload.start(ctx, p.Reload)
 	byRole, err := roleServers(vs, mcpOpts, server)
 	if err != nil {
 		return err

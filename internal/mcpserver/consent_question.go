@@ -31,6 +31,9 @@ func consentEffect(t *mcp.Tool, args map[string]any, f *vsphere.ConsentFacts) st
 		if on && args["force"] == true {
 			return fmt.Sprintf("it will be powered off and deleted with its %s. This cannot be undone.", f.Holdings())
 		}
+		if on {
+			return fmt.Sprintf("it will be deleted with its %s if it is off by then (without force a running VM is refused). This cannot be undone.", f.Holdings())
+		}
 		return fmt.Sprintf("it will be deleted with its %s. This cannot be undone.", f.Holdings())
 	case "power_off_vm":
 		if mode == vsphere.ModeGuest {
