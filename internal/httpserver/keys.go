@@ -221,14 +221,15 @@ func defaultKeySet(key string) *apikeys.Set {
 	return set
 }
 
-// serverFor picks the server of the authenticated key's role.
-func serverFor(r *http.Request, fallback *mcp.Server, byRole map[apikeys.Role]*mcp.Server) *mcp.Server {
-	if key, ok := apikeys.FromContext(r.Context()); ok {
-		if s, ok := byRole[key.Role]; ok {
-			return s
-		}
+// serverFor picks the server of the authenticated key's role; without role
+// servers, the one server. A role without a server gets none (the MCP
+// handler then refuses the request) rather than another role's tools.
+func serverFor(r *http.Request, only *mcp.Server, byRole map[apikeys.Role]*mcp.Server) *mcp.Server {
+	if len(byRole) == 0 {
+		return only
 	}
-	return fallback
+	key, _ := apikeys.FromContext(r.Context())
+	return byRole[key.Role]
 }
 
 func (k *Keys) setCloser(f func(id string)) {

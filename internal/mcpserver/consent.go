@@ -88,9 +88,6 @@ func newConsent(vs *vsphere.Client, mode string, timeout time.Duration) *consent
 	return &consent{mode: mode, timeout: timeout, vs: vs, now: time.Now, pending: map[string]approvalRequest{}}
 }
 
-// errDeclined marks a refusal by the person asked.
-var errDeclined = errors.New("declined")
-
 func (c *consent) gate(ctx context.Context, req *mcp.CallToolRequest, t *mcp.Tool) (*mcp.CallToolResult, error) {
 	if c.mode == ConfirmNever {
 		return nil, nil
