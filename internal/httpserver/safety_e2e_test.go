@@ -164,7 +164,7 @@ func TestConsentOverHTTP(t *testing.T) {
 		{"cancel", func(context.Context, *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
 			return &mcp.ElicitResult{Action: "cancel"}, nil
 		}, false, "cancelled"},
-		{"no answer", nil, false, "did not answer"}, // the person walked away
+		{"no answer", nil, false, "the user declined (no answer within 2s)"}, // the person walked away
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

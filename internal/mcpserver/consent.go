@@ -123,9 +123,9 @@ func (c *consent) gate(ctx context.Context, req *mcp.CallToolRequest, t *mcp.Too
 		if err != nil {
 			rec.refuse(audit.OutcomeDeclined)
 			if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-				return nil, fmt.Errorf("the user did not answer within %s: %s was not changed", c.timeout, facts.Subject())
+				return nil, fmt.Errorf("the user declined (no answer within %s): %s was not changed", c.timeout, facts.Subject())
 			}
-			return nil, fmt.Errorf("could not ask the user to approve (%v): %s was not changed", err, facts.Subject())
+			return nil, fmt.Errorf("the user declined (the question got no valid answer: %v): %s was not changed", err, facts.Subject())
 		}
 		return nil, decide(res, facts, rec)
 	}
@@ -160,7 +160,7 @@ func decide(res *mcp.ElicitResult, facts *vsphere.ConsentFacts, rec *callRecord)
 	why := "the user declined"
 	switch {
 	case res == nil:
-		why = "the user gave no answer"
+		why = "the user declined (no answer)"
 	case res.Action == "cancel":
 		why = "the user declined (cancelled the question)"
 	case res.Action == "accept":
