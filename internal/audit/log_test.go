@@ -193,3 +193,21 @@ func BenchmarkWrite(b *testing.B) {
 		})
 	})
 }
+
+// TestWriteFailureIsCountedNotFatal: a line the file refuses (here a full
+// device) is counted and logged; the writer answers and later lines are tried.
+func TestWriteFailureIsCountedNotFatal(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full on this system")
+	}
+	l, err := Open("/dev/full", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.Write(Event{Tool: "delete_vm", Outcome: OutcomeOK})
+	l.Write(Event{Tool: "delete_vm", Outcome: OutcomeOK})
+	if l.Failures() != 2 {
+		t.Errorf("failures = %d, want 2", l.Failures())
+	}
+}
