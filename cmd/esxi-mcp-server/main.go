@@ -74,7 +74,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			flags[flagKey(f.Name)] = f.Value.String()
 		}
 	})
-	cfg, err := config.Load(config.Options{File: configFile, Flags: flags})
+	loadOpts := config.Options{File: configFile, Flags: flags}
+	cfg, err := config.Load(loadOpts)
 	if err != nil {
 		fmt.Fprintf(stderr, "esxi-mcp-server: %v\n", err)
 		return 1
@@ -96,7 +97,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		stop() // a second signal kills at once
 	}()
 
-	if err := app.Run(ctx, app.Params{Config: cfg, Version: versionString(), Logger: log, Banner: stderr}); err != nil {
+	// SIGHUP reopens the audit log and reloads the API keys.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	reconfigure := func() (*config.Config, error) { return config.Load(loadOpts) }
+
+	if err := app.Run(ctx, app.Params{Config: cfg, Version: versionString(), Logger: log, Banner: stderr, Reload: hup, Reconfigure: reconfigure}); err != nil {
 		// One line a user can act on, on stderr, whatever the logging: not a
 		// log record next to the log records. A log file gets the record too.
 		if cfg.LogFile != "" {

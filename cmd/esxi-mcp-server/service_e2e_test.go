@@ -41,9 +41,14 @@ func TestTimeoutsThroughBinary(t *testing.T) {
 			env = append(env, "MCP_HTTP_HEADER_TIMEOUT=1s", "MCP_HTTP_BODY_TIMEOUT=1s", "MCP_HTTP_WRITE_TIMEOUT=1s", "MCP_HTTP_IDLE_TIMEOUT=1s", "MCP_API_KEY="+key)
 			_, url := startHTTP(t, env, "--simulator", "--listen", "127.0.0.1:0")
 			addr := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/message")
-			var client *http.Client
+			// The client drops its idle connections before the server's 1-s idle
+			// timeout does, as clients of a real deployment (120 s) do; otherwise a
+			// POST could race the server's close of a pooled connection.
+			base := http.DefaultTransport.(*http.Transport).Clone()
+			base.IdleConnTimeout = 300 * time.Millisecond
+			client := &http.Client{Transport: base}
 			if key != "" {
-				client = &http.Client{Transport: headerTransport{map[string]string{"X-API-Key": key}, http.DefaultTransport}}
+				client = &http.Client{Transport: headerTransport{map[string]string{"X-API-Key": key}, base}}
 			}
 			cs := connectHTTP(t, url, client) // its GET stream stays open and idle during the probes
 

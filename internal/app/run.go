@@ -8,10 +8,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/apikeys"
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/audit"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/config"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/httpserver"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/mcpserver"
@@ -36,6 +39,10 @@ type Params struct {
 	Stdio mcp.Transport
 	// OnListen is told the HTTP address once bound.
 	OnListen func(net.Addr)
+	// Reload delivers SIGHUP: reopen the audit log, reload the API keys
+	// through Reconfigure (nil: no reloading).
+	Reload      <-chan os.Signal
+	Reconfigure func() (*config.Config, error)
 }
 
 // Run serves until ctx is cancelled or, in stdio mode, the client disconnects.
@@ -62,6 +69,15 @@ func Run(ctx context.Context, p Params) error {
 		return err
 	}
 	defer stopMetrics()
+	// An audit file that cannot be written stops the server before anything else.
+	var auditLog *audit.Log
+	if cfg.AuditLog != "" {
+		var err error
+		if auditLog, err = audit.Open(cfg.AuditLog, log); err != nil {
+			return err
+		}
+		defer auditLog.Close()
+	}
 
 	connect := vsphere.ConnectOptions{
 		User: cfg.VCenterUser, Password: cfg.VCenterPassword,
@@ -117,16 +133,23 @@ func Run(ctx context.Context, p Params) error {
 	log.Info("placement defaults", "datacenter", pl.Datacenter.Name, "compute", pl.Compute.Name,
 		"datastore", pl.Datastore.Name, "network", pl.Network.Name)
 
-	server, err := mcpserver.New(vs, mcpserver.Options{
+	mcpOpts := mcpserver.Options{
 		Version: p.Version, ReadOnly: cfg.ReadOnly, DisableDestructive: cfg.DisableDestructive, Logger: log,
-	})
+		ConfirmDestructive: cfg.ConfirmDestructive, Audit: auditLog, VCenter: connect.URL.Hostname(),
+	}
+	if cfg.Transport == config.TransportHTTP {
+		mcpOpts.Caller = "anonymous"
+	}
+	server, err := mcpserver.New(vs, mcpOpts)
 	if err != nil {
 		return err
 	}
 	// Outermost: a call waiting for a slot is not yet logged as running.
-	server.AddReceivingMiddleware(toolcalls.Middleware(toolcalls.Options{
+	callLimits := toolcalls.Middleware(toolcalls.Options{
 		MaxConcurrent: cfg.MaxConcurrentCalls, Metrics: m,
-	}))
+	})
+	server.AddReceivingMiddleware(callLimits)
+	reload := &reloader{log: log, audit: auditLog, load: p.Reconfigure}
 
 	if cfg.Transport == config.TransportStdio {
 		if sim != nil {
@@ -136,6 +159,7 @@ func Run(ctx context.Context, p Params) error {
 		if t == nil {
 			t = &mcp.StdioTransport{}
 		}
+		reload.start(ctx, p.Reload)
 		log.Info("serving MCP over stdio")
 		if err := server.Run(ctx, t); err != nil && ctx.Err() == nil {
 			return fmt.Errorf("stdio transport: %w", err)
@@ -143,8 +167,23 @@ func Run(ctx context.Context, p Params) error {
 		return nil
 	}
 
+	keySet, err := cfg.KeySet()
+	if err != nil {
+		return err
+	}
+	reload.keys = httpserver.NewKeys(keySet)
+	reload.start(ctx, p.Reload)
+	byRole, err := roleServers(vs, mcpOpts, server)
+	if err != nil {
+		return err
+	}
+	for _, s := range byRole {
+		if s != server { // the admin server has its middleware already
+			s.AddReceivingMiddleware(callLimits)
+		}
+	}
 	h := httpserver.NewHandler(server, httpserver.Options{
-		APIKey: cfg.APIKey, Ready: vs.Ready, Logger: log,
+		Keys: reload.keys, RoleServers: byRole, Ready: vs.Ready, Logger: log,
 		SessionTimeout: cfg.SessionIdleTimeout, MaxSessions: cfg.MaxSessions, Stateless: cfg.Stateless,
 		OnResponse: m.HTTPResponse,
 		Timeouts: httpserver.Timeouts{
@@ -155,9 +194,6 @@ func Run(ctx context.Context, p Params) error {
 	if err := m.RegisterGaugeFunc("sessions", "Live MCP sessions over HTTP.", func() float64 { return float64(h.Sessions()) }); err != nil {
 		return fmt.Errorf("registering the sessions metric: %w", err)
 	}
-	// TODO(lead, after merging the inventory mirror): register its age and
-	// object counts with m.RegisterGaugeFunc (e.g. "inventory_age_seconds",
-	// "inventory_objects" per kind as separate gauges) — no names in labels.
 	return httpserver.Serve(ctx, h, httpserver.ServeOptions{
 		Listener: ln, Listen: cfg.Listen, CertFile: cfg.TLSCertFile, KeyFile: cfg.TLSKeyFile, Logger: log,
 		OnListen: func(addr net.Addr) {
@@ -166,15 +202,30 @@ func Run(ctx context.Context, p Params) error {
 				scheme = "https"
 			}
 			url := fmt.Sprintf("%s://%s%s", scheme, addr, httpserver.Endpoint)
-			log.Info("serving MCP over Streamable HTTP", "url", url, "auth", cfg.APIKey != "", "stateless", cfg.Stateless)
+			log.Info("serving MCP over Streamable HTTP", "url", url, "auth", keySet.Len() > 0, "stateless", cfg.Stateless)
 			if sim != nil {
-				printBanner(p.Banner, p.Version, sim.Describe(), url, cfg.APIKey != "")
+				printBanner(p.Banner, p.Version, sim.Describe(), url, keySet.Len() > 0)
 			}
 			if p.OnListen != nil {
 				p.OnListen(addr)
 			}
 		},
 	})
+}
+
+// roleServers builds one MCP server per role: each shows and accepts only
+// its role's tools. admin is the server already built.
+func roleServers(vs *vsphere.Client, opts mcpserver.Options, admin *mcp.Server) (map[apikeys.Role]*mcp.Server, error) {
+	byRole := map[apikeys.Role]*mcp.Server{apikeys.RoleAdmin: admin}
+	for _, role := range []apikeys.Role{apikeys.RoleRead, apikeys.RoleOperate} {
+		opts.Role = role
+		s, err := mcpserver.New(vs, opts)
+		if err != nil {
+			return nil, err
+		}
+		byRole[role] = s
+	}
+	return byRole, nil
 }
 
 func printBanner(w io.Writer, version, inventory, url string, auth bool) {

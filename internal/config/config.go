@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/apikeys"
 )
 
 // Transports the server can speak.
@@ -51,7 +53,10 @@ type Config struct {
 	Insecure        bool
 	CAFile          string
 
-	APIKey      string
+	APIKey string
+	// APIKeys are the scoped keys (api_keys); APIKey, when set, joins them as
+	// an admin key named "default" (see KeySet).
+	APIKeys     []apikeys.Entry
 	Listen      string
 	Transport   string
 	TLSCertFile string
@@ -115,6 +120,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Bool("insecure", c.Insecure),
 		slog.String("ca_file", c.CAFile),
 		slog.Bool("api_key_set", c.APIKey != ""),
+		slog.Any("api_keys", c.keyNames()),
 		slog.String("listen", c.Listen),
 		slog.String("transport", c.Transport),
 		slog.Bool("tls", c.TLSCertFile != ""),

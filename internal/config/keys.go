@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/apikeys"
+)
 
 // key describes one configuration key: its name in the file, its environment
 // variable, its command-line flag (if any), and where its value lives.
@@ -12,6 +16,8 @@ type key struct {
 	bool func(*Config) *bool
 	int  func(*Config) *int           // a whole number (file: unquoted)
 	dur  func(*Config) *time.Duration // a duration such as "30m" or "90s"
+	// keys is the api_keys list: file only (the environment has no list form).
+	keys func(*Config) *[]apikeys.Entry
 }
 
 // keys is the single table of configuration keys; loading, precedence and
@@ -27,6 +33,7 @@ var keys = []key{
 	{name: "insecure", env: "VCENTER_INSECURE", bool: func(c *Config) *bool { return &c.Insecure }},
 	{name: "ca_file", env: "VCENTER_CA_FILE", str: func(c *Config) *string { return &c.CAFile }},
 	{name: "api_key", env: "MCP_API_KEY", str: func(c *Config) *string { return &c.APIKey }},
+	{name: "api_keys", keys: func(c *Config) *[]apikeys.Entry { return &c.APIKeys }},
 	{name: "listen", env: "MCP_LISTEN", flag: "listen", str: func(c *Config) *string { return &c.Listen }},
 	{name: "transport", env: "MCP_TRANSPORT", flag: "transport", str: func(c *Config) *string { return &c.Transport }},
 	{name: "tls_cert_file", env: "MCP_TLS_CERT_FILE", str: func(c *Config) *string { return &c.TLSCertFile }},

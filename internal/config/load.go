@@ -62,6 +62,9 @@ func Load(opts Options) (*Config, error) {
 	}
 
 	for _, k := range keys {
+		if k.env == "" {
+			continue
+		}
 		v, ok := env(k.env)
 		if !ok || v == "" {
 			continue
@@ -173,6 +176,14 @@ func readFile(path string) (map[string]any, error) {
 		if _, dup := values[kn.Value]; dup {
 			return nil, fmt.Errorf("config file %s: key %q appears twice (line %d)", path, kn.Value, kn.Line)
 		}
+		if vn.Kind == yaml.SequenceNode {
+			var list []any
+			if err := vn.Decode(&list); err != nil {
+				return nil, fmt.Errorf("config file %s: key %q: %s", path, kn.Value, oneLine(err.Error()))
+			}
+			values[kn.Value] = list
+			continue
+		}
 		values[kn.Value] = yamlScalar(vn)
 	}
 	return values, nil
@@ -229,6 +240,13 @@ func describe(v any) string {
 
 func setFromFile(c *Config, k key, v any) error {
 	switch {
+	case k.keys != nil:
+		entries, err := keyEntries(v)
+		if err != nil {
+			return err
+		}
+		*k.keys(c) = entries
+		return nil
 	case k.int != nil:
 		n, ok := v.(json.Number)
 		if !ok {
@@ -263,6 +281,8 @@ func setFromFile(c *Config, k key, v any) error {
 
 func setFromString(c *Config, k key, v string) error {
 	switch {
+	case k.keys != nil:
+		return fmt.Errorf("%s can only be given in the config file (a list has no environment form)", k.name)
 	case k.int != nil:
 		return setInt(c, k, v)
 	case k.dur != nil:

@@ -49,12 +49,16 @@ func (c *Config) Validate() error {
 		c.APIKey = trimmed
 	}
 
+	if _, err := c.KeySet(); err != nil {
+		return err
+	}
+
 	if c.Transport == TransportHTTP {
 		if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 			return c.errorf("listen", "want host:port (e.g. 127.0.0.1:8080), got %q", c.Listen)
 		}
-		if !IsLoopbackListen(c.Listen) && c.APIKey == "" {
-			return fmt.Errorf("refusing to listen on %s without an API key: set api_key in the config file or MCP_API_KEY in the environment, or listen on 127.0.0.1", c.Listen)
+		if !IsLoopbackListen(c.Listen) && len(c.KeyEntries()) == 0 {
+			return fmt.Errorf("refusing to listen on %s without an API key: set api_key or api_keys in the config file or MCP_API_KEY in the environment, or listen on 127.0.0.1", c.Listen)
 		}
 		if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 			return c.errorf("tls_cert_file", "tls_cert_file and tls_key_file must be set together")

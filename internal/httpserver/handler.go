@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/apikeys"
 )
 
 // Endpoint is the path of the MCP endpoint.
@@ -32,6 +34,12 @@ type Options struct {
 	Timeouts Timeouts
 	// OnResponse, when set, is told the status code of every response (metrics).
 	OnResponse func(code int)
+	// Keys, when set, are the API keys (replaceable at run time); otherwise
+	// APIKey alone is an admin key named "default".
+	Keys *Keys
+	// RoleServers, when set, serve each session with the server of its key's
+	// role (tools/list then shows the role's tools only).
+	RoleServers map[apikeys.Role]*mcp.Server
 }
 
 // Handler is the whole HTTP surface. Close ends every MCP session, which ends
@@ -39,6 +47,7 @@ type Options struct {
 type Handler struct {
 	http.Handler
 	server   *mcp.Server
+	servers  []*mcp.Server // every server sessions may belong to
 	inflight *inflight
 	timeouts Timeouts
 	sessions *sessionCap // nil in stateless mode
@@ -55,24 +64,32 @@ func NewHandler(server *mcp.Server, opts Options) *Handler {
 	if timeout == 0 {
 		timeout = 30 * time.Minute
 	}
-	h := &Handler{server: server, inflight: newInflight(), timeouts: opts.Timeouts.withDefaults()}
-	// One server, one MCP session per client (the handler keys them by
-	// Mcp-Session-Id). DNS-rebinding protection stays on (the default).
+	h := &Handler{server: server, servers: []*mcp.Server{server}, inflight: newInflight(), timeouts: opts.Timeouts.withDefaults()}
+	for _, s := range opts.RoleServers {
+		if s != server {
+			h.servers = append(h.servers, s)
+		}
+	}
+	keys := opts.Keys
+	if keys == nil {
+		keys = NewKeys(defaultKeySet(opts.APIKey))
+	}
+	keys.setCloser(h.closeSession)
+	// One server per role, one MCP session per client (the handler keys them
+	// by Mcp-Session-Id). DNS-rebinding protection stays on (the default).
 	var mcpHandler http.Handler = mcp.NewStreamableHTTPHandler(
-		func(*http.Request) *mcp.Server { return server },
+		func(r *http.Request) *mcp.Server { return serverFor(r, server, opts.RoleServers) },
 		&mcp.StreamableHTTPOptions{SessionTimeout: timeout, Stateless: opts.Stateless, Logger: log},
 	)
 	if !opts.Stateless {
-		h.sessions = newSessionCap(opts.MaxSessions, server)
+		h.sessions = newSessionCap(opts.MaxSessions, liveSessions(h.servers))
 		mcpHandler = h.sessions.wrap(mcpHandler)
 	}
 	// Only an authenticated request gets its body read (see readBody).
 	mcpHandler = readBody(mcpHandler)
 	// Browsers send Origin / Sec-Fetch-Site: refuse cross-origin writes.
 	mcpHandler = http.NewCrossOriginProtection().Handler(mcpHandler)
-	if opts.APIKey != "" {
-		mcpHandler = requireAPIKey(opts.APIKey, mcpHandler)
-	}
+	mcpHandler = requireAPIKey(keys, liveSessions(h.servers), mcpHandler)
 
 	mux := http.NewServeMux()
 	mux.Handle(Endpoint, h.track(mcpHandler))
@@ -123,8 +140,21 @@ func (h *Handler) Sessions() int {
 // streams end too.
 func (h *Handler) Drain(ctx context.Context) {
 	_ = h.inflight.wait(ctx) // past the grace period, sessions close regardless
-	for ss := range h.server.Sessions() {
-		_ = ss.Close()
+	for _, s := range h.servers {
+		for ss := range s.Sessions() {
+			_ = ss.Close()
+		}
+	}
+}
+
+// closeSession ends the MCP session with this id, whichever server holds it.
+func (h *Handler) closeSession(id string) {
+	for _, s := range h.servers {
+		for ss := range s.Sessions() {
+			if ss.ID() == id {
+				_ = ss.Close()
+			}
+		}
 	}
 }
 

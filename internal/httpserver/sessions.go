@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // sessionRetryAfter is the Retry-After (seconds) of a refused initialize:
@@ -30,23 +28,20 @@ const sessionRetryAfter = 30
 // are not clients' sessions.
 type sessionCap struct {
 	max      int
-	server   *mcp.Server
-	starting atomic.Int64 // initializes being served, not yet in ids
+	open     func() map[string]bool // ids of the sessions the MCP servers hold
+	starting atomic.Int64           // initializes being served, not yet in ids
 
 	mu  sync.Mutex
 	ids map[string]struct{} // session ids handed out by initialize
 }
 
-func newSessionCap(max int, server *mcp.Server) *sessionCap {
-	return &sessionCap{max: max, server: server, ids: map[string]struct{}{}}
+func newSessionCap(max int, open func() map[string]bool) *sessionCap {
+	return &sessionCap{max: max, open: open, ids: map[string]struct{}{}}
 }
 
 // live is the number of sessions initialize created that are still open.
 func (c *sessionCap) live() int {
-	open := map[string]bool{}
-	for ss := range c.server.Sessions() {
-		open[ss.ID()] = true
-	}
+	open := c.open()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for id := range c.ids {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/apikeys"
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/audit"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/vsphere"
 )
 
@@ -28,6 +30,21 @@ type Options struct {
 	ReadOnly           bool // expose only tools annotated read-only
 	DisableDestructive bool // hide tools annotated destructive
 	Logger             *slog.Logger
+
+	// Role limits the tools this server's sessions see and may call ("": admin).
+	Role apikeys.Role
+	// ConfirmDestructive is auto (""), always or never: when to ask a person
+	// through elicitation before a destructive tool runs.
+	ConfirmDestructive string
+	// ConsentTimeout bounds the wait for the person's answer (0: 5 minutes).
+	ConsentTimeout time.Duration
+	// Audit receives the audit trail (nil: the regular log only).
+	Audit *audit.Log
+	// VCenter names the vSphere endpoint in audit lines.
+	VCenter string
+	// Caller is the key name audit lines carry for requests that name none
+	// (stdio; HTTP without keys). Default "stdio".
+	Caller string
 }
 
 // handlers holds the dependencies of every tool and resource handler.
@@ -55,30 +72,29 @@ func New(vs *vsphere.Client, opts Options) (*mcp.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	aud := newAuditor(opts, log)
+	consent := newConsent(vs, opts.ConfirmDestructive, opts.ConsentTimeout)
 	for _, d := range defs {
-		if !allowed(d.tool.Annotations, opts) {
+		aud.known[d.tool.Name] = d.tool.Annotations
+		if why := hiddenBecause(d.tool.Annotations, opts); why != "" {
+			aud.hidden[d.tool.Name] = why
 			continue
 		}
-		d.register(s)
+		var gate callGate
+		if isDestructive(d.tool.Annotations) {
+			gate = consent.gate
+		}
+		d.register(s, gate)
 	}
 	if err := h.addResources(s); err != nil {
 		return nil, err
 	}
 	// Outermost first: the log sees the detail; clients see no host, address or
 	// URL of vCenter in a tool error (resources follow the same rule, see resourceError).
-	s.AddReceivingMiddleware(logRequests(log), hideTransportErrors(log))
+	// The auditor sits inside the logger and outside the error filter: its
+	// lines carry the error words clients see.
+	s.AddReceivingMiddleware(logRequests(log), aud.middleware, hideTransportErrors(log))
 	return s, nil
-}
-
-// allowed decides from a tool's annotations alone whether a mode exposes it.
-func allowed(a *mcp.ToolAnnotations, opts Options) bool {
-	if opts.ReadOnly && !a.ReadOnlyHint {
-		return false
-	}
-	if opts.DisableDestructive && isDestructive(a) {
-		return false
-	}
-	return true
 }
 
 // isDestructive follows the MCP default: a tool that is not read-only is

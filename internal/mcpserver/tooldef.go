@@ -10,10 +10,11 @@ import (
 )
 
 // toolDef is a tool's definition plus how to add it to a server, so that the
-// modes can filter on annotations before anything is registered.
+// modes and roles can filter on annotations before anything is registered,
+// and destructive tools get the consent gate (see consent.go).
 type toolDef struct {
 	tool     *mcp.Tool
-	register func(*mcp.Server)
+	register func(*mcp.Server, callGate)
 }
 
 // defineTool builds a typed tool. shape adjusts the input schema generated from
@@ -51,14 +52,15 @@ func defineTool[In, Out any](t *mcp.Tool, h mcp.ToolHandlerFor[In, Out], shape f
 
 // portableRegister makes the schemas portable and registers the tool with
 // the glue of portableHandler instead of mcp.AddTool's.
-func portableRegister[In, Out any](t *mcp.Tool, in, out *jsonschema.Schema, h mcp.ToolHandlerFor[In, Out]) (func(*mcp.Server), error) {
+func portableRegister[In, Out any](t *mcp.Tool, in, out *jsonschema.Schema, h mcp.ToolHandlerFor[In, Out]) (func(*mcp.Server, callGate), error) {
 	portableSchema(in)
 	portableSchema(out)
 	resolved, err := in.Resolve(nil)
 	if err != nil {
 		return nil, fmt.Errorf("input schema of tool %s: %w", t.Name, err)
 	}
-	return func(s *mcp.Server) { s.AddTool(t, portableHandler(t.Name, resolved, h)) }, nil
+	// The gate (consent) runs after the arguments are checked, before the handler.
+	return func(s *mcp.Server, gate callGate) { s.AddTool(t, portableHandler(t.Name, resolved, gated(gate, t, h))) }, nil
 }
 
 // Annotation presets. Every tool states all four hints explicitly.

@@ -42,6 +42,8 @@ type Options struct {
 	// OnSOAPRequest, when set, sees every SOAP request the simulator serves:
 	// its method and whole body (to check what a request carried).
 	OnSOAPRequest func(method string, body []byte)
+	// Server adjusts the MCP server's options (role, consent, audit) before it is built.
+	Server func(*mcpserver.Options)
 }
 
 // SimulatorLateCancelWatch is how long the fixture's session watches a
@@ -108,9 +110,13 @@ func New(t testing.TB, opts Options) *Env {
 		t.Fatalf("second session to simulator: %v", err)
 	}
 
-	e.Server, err = mcpserver.New(vs, mcpserver.Options{
+	mopts := mcpserver.Options{
 		Version: "test", ReadOnly: opts.ReadOnly, DisableDestructive: opts.DisableDestructive, Logger: log,
-	})
+	}
+	if opts.Server != nil {
+		opts.Server(&mopts)
+	}
+	e.Server, err = mcpserver.New(vs, mopts)
 	if err != nil {
 		t.Fatalf("building MCP server: %v", err)
 	}
