@@ -19,9 +19,9 @@ import (
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/vsphere"
 )
 
-// simulatorLateCancelWatch is how long, with the embedded simulator, a
-// cancelled task is watched for a late success (see vsphere.ConnectOptions).
-const simulatorLateCancelWatch = time.Minute
+// closeWait bounds, at shutdown, the detached clean-ups of cancelled tasks
+// (cancel, undo) before the vCenter logout.
+const closeWait = 45 * time.Second
 
 // Params are everything Run needs.
 type Params struct {
@@ -59,11 +59,6 @@ func Run(ctx context.Context, p Params) error {
 		log.Info("embedded vCenter simulator running", "url", sim.URL.String())
 		connect.URL, connect.User, connect.Password = sim.URL, sim.User, sim.Password
 		connect.CAFile, connect.Insecure = sim.CAFile, false
-		// govmomi's simulator marks a cancelled task failed at once but still
-		// completes the operation when its delay ends; watching for that lets
-		// a cancelled create or clone remove the VM it made anyway. A real
-		// vCenter's cancelled task stays cancelled, so there it stays 0.
-		connect.LateCancelWatch = simulatorLateCancelWatch
 	} else {
 		u, err := cfg.VCenterURL()
 		if err != nil {
@@ -79,12 +74,15 @@ func Run(ctx context.Context, p Params) error {
 		return err
 	}
 	defer func() {
-		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		// Clean-ups of cancelled tasks finish (bounded) before the logout;
+		// no re-login from here on.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), closeWait)
 		defer cancel()
 		if err := vs.Close(lctx); err != nil {
 			log.Warn("logout failed", "error", err)
 		}
 	}()
+	vs.SetTaskWait(time.Duration(cfg.TaskWaitSeconds) * time.Second)
 
 	pl, err := vs.ResolvePlacement(ctx, vsphere.PlacementNames{
 		Datacenter: cfg.Datacenter, Cluster: cfg.Cluster, Datastore: cfg.Datastore,
@@ -122,6 +120,7 @@ func Run(ctx context.Context, p Params) error {
 	h := httpserver.NewHandler(server, httpserver.Options{APIKey: cfg.APIKey, Ready: vs.Ready, Logger: log})
 	return httpserver.Serve(ctx, h, httpserver.ServeOptions{
 		Listen: cfg.Listen, CertFile: cfg.TLSCertFile, KeyFile: cfg.TLSKeyFile, Logger: log,
+		OnGraceEnd: vs.StopWaiting, // calls still waiting for vCenter answer with their task id
 		OnListen: func(addr net.Addr) {
 			scheme := "http"
 			if cfg.TLSCertFile != "" {

@@ -92,10 +92,7 @@ func (h *Handler) track(next http.Handler) http.Handler {
 // it waits) or ctx ends, then closes every MCP session so that long-lived GET
 // streams end too.
 func (h *Handler) Drain(ctx context.Context) {
-	_ = h.inflight.wait(ctx) // past the grace period, sessions close regardless
-	for ss := range h.server.Sessions() {
-		_ = ss.Close()
-	}
+	h.drain(ctx, nil, slog.New(slog.DiscardHandler)) // past the grace period, sessions close regardless
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

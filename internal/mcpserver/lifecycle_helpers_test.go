@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"testing"
 
@@ -131,9 +132,17 @@ func setPower(t *testing.T, e *testenv.Env, name, state string) {
 }
 
 // slowTasks delays simulated tasks by name ("CloneVm", "PowerOn") and
-// restores the package-wide delays when the test ends.
+// restores the package-wide delays when the test ends. Tests that use it do
+// not run in parallel. Lock hand-off is off unless delays say otherwise: the
+// simulator then serves reads of the task's object during the delay, and
+// internal/simulator can make a cancel hold (the stock simulator still runs a
+// cancelled task's operation; vCenter does not).
 func slowTasks(t *testing.T, delays map[string]int) {
 	t.Helper()
+	delays = maps.Clone(delays)
+	if _, ok := delays["LockHandoff"]; !ok {
+		delays["LockHandoff"] = 0
+	}
 	saved := vsim.TaskDelay.MethodDelay
 	vsim.TaskDelay.MethodDelay = delays
 	t.Cleanup(func() { vsim.TaskDelay.MethodDelay = saved })

@@ -66,7 +66,7 @@ func New(vs *vsphere.Client, opts Options) (*mcp.Server, error) {
 	}
 	// Outermost first: the log sees the detail; clients see no host, address or
 	// URL of vCenter in a tool error (resources follow the same rule, see resourceError).
-	s.AddReceivingMiddleware(logRequests(log), hideTransportErrors(log))
+	s.AddReceivingMiddleware(logRequests(log), hideTransportErrors(log), taskScope(vs))
 	return s, nil
 }
 

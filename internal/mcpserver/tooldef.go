@@ -42,7 +42,16 @@ func defineTool[In, Out any](t *mcp.Tool, h mcp.ToolHandlerFor[In, Out], shape f
 		return toolDef{}, fmt.Errorf("output schema of tool %s: %w", t.Name, err)
 	}
 	t.OutputSchema = out
-	return toolDef{tool: t, register: func(s *mcp.Server) { mcp.AddTool(s, t, h) }}, nil
+	if t.Annotations == nil || t.Annotations.ReadOnlyHint {
+		return toolDef{tool: t, register: func(s *mcp.Server) { mcp.AddTool(s, t, h) }}, nil
+	}
+	// A mutating tool may answer before its vSphere task ends (see taskRunning).
+	running, err := jsonschema.For[taskRunning](nil)
+	if err != nil {
+		return toolDef{}, fmt.Errorf("output schema of tool %s: %w", t.Name, err)
+	}
+	t.OutputSchema = &jsonschema.Schema{Type: "object", AnyOf: []*jsonschema.Schema{out, running}}
+	return toolDef{tool: t, register: func(s *mcp.Server) { mcp.AddTool(s, t, answerRunning(h)) }}, nil
 }
 
 // Annotation presets. Every tool states all four hints explicitly.

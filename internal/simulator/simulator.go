@@ -84,9 +84,7 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 	password := randomPassword()
 	m.Service.Listen = &url.URL{Host: "127.0.0.1:0", User: url.UserPassword(User, password)}
 	m.Service.TLS = new(tls.Config)
-	if opts.OnSOAP != nil {
-		observeSOAP(m.Service, opts.OnSOAP)
-	}
+	observeSOAP(m, opts.OnSOAP)
 	s := m.Service.NewServer()
 	sim := &Simulator{User: User, Password: password, model: m, server: s}
 	u := *s.URL

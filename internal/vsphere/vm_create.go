@@ -78,6 +78,10 @@ func (c *Client) CreateVM(ctx context.Context, s CreateVMSpec, p Progress) (*New
 	task, ref, err := c.makeVM(ctx, what, s.Name, tr, func(ctx context.Context) (*object.Task, error) {
 		return folder.CreateVM(ctx, spec, pool, host)
 	})
+	var running *TaskRunningError
+	if errors.As(err, &running) && s.PowerOn {
+		running.Pending = "this call will not power the new VM on: once the task has succeeded, call power_on_vm"
+	}
 	if err != nil {
 		return nil, err
 	}
