@@ -10,6 +10,7 @@ import (
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/task"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
@@ -82,7 +83,9 @@ const (
 	rereadTimeout = 30 * time.Second
 	// waitAttempts is how often a task is waited for when the wait itself
 	// (not the task) fails before its outcome is said to be unknown.
-	waitAttempts = 3
+	waitAttempts = 5
+	// retryPause is the pause before the second wait; it doubles with each retry.
+	retryPause = 250 * time.Millisecond
 	// heartbeatEvery is how often a progress notification repeats the
 	// position while a task reports nothing new.
 	heartbeatEvery = 15 * time.Second
@@ -208,8 +211,22 @@ func (c *Client) runTask(ctx context.Context, t *object.Task, what string, tr *t
 			return c.finished(ctx, t, what, tr, info)
 		}
 		if attempt >= waitAttempts {
+			if info != nil {
+				// Known to be still running, but the server cannot follow it.
+				c.log.Error("cannot wait for a vSphere task that is still running", "task", id, "what", what, "error", lastErr)
+				reason := "waiting for it kept failing"
+				if lastErr != nil {
+					reason += " (" + describeFault("waiting", lastErr).Error() + ")"
+				}
+				return nil, &TaskRunningError{What: what, Task: id, State: string(info.State), Progress: info.Progress, Reason: reason}
+			}
 			c.log.Error("the outcome of a vSphere task is unknown", "task", id, "what", what, "error", lastErr)
 			return nil, &TaskUnknownError{What: what, Task: id, err: lastErr}
+		}
+		// Retry after a pause that grows: a failed wait is retried, not the state polled.
+		select {
+		case <-wctx.Done():
+		case <-time.After(retryPause << (attempt - 1)):
 		}
 	}
 }
@@ -250,9 +267,7 @@ func (c *Client) stillRunning(ctx context.Context, t *object.Task, what string, 
 func (c *Client) readTask(ctx context.Context, ref types.ManagedObjectReference) (*types.TaskInfo, error) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rereadTimeout)
 	defer cancel()
-	var t struct {
-		Info types.TaskInfo `mo:"info"`
-	}
+	var t mo.Task
 	if err := property.DefaultCollector(c.vim).RetrieveOne(rctx, ref, []string{"info"}, &t); err != nil {
 		return nil, err
 	}
