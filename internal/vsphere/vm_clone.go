@@ -117,6 +117,9 @@ func (c *Client) CloneVM(ctx context.Context, s CloneVMSpec, p Progress) (*Clone
 	if err != nil {
 		return nil, err
 	}
+	if err := c.keepNewVM(ctx, what, s.Name, task, ref); err != nil {
+		return nil, err
+	}
 	nv.Task = task.Reference().Value
 	if s.Placement.Datastore == "" {
 		nv.Notes = append(nv.Notes, "placed on the source's datastore "+t.datastore.Name)

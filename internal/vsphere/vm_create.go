@@ -94,6 +94,9 @@ func (c *Client) CreateVM(ctx context.Context, s CreateVMSpec, p Progress) (*New
 	if err != nil {
 		return nil, err
 	}
+	if err := c.keepNewVM(ctx, what, s.Name, task, ref); err != nil {
+		return nil, err
+	}
 	out.Notes, out.Task = notes, task.Reference().Value
 	return out, nil
 }

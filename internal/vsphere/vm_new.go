@@ -102,6 +102,18 @@ func (c *Client) makeVM(ctx context.Context, what, name string, tr *tracker, sta
 	return task, ref, nil
 }
 
+// keepNewVM is the last step of a create or clone: when the client cancelled
+// after the task had finished but before the answer, the VM is removed again
+// (the client will not read an answer saying it was made).
+func (c *Client) keepNewVM(ctx context.Context, what, name string, task *object.Task, ref types.ManagedObjectReference) error {
+	if ctx.Err() == nil {
+		return nil
+	}
+	ce := &CancelledError{What: what, Task: task.Reference().Value, Refused: "it had already finished", Completed: true}
+	c.undoNewVM(ctx, ce, ref, name)
+	return ce
+}
+
 // undoNewVM removes a VM that a cancelled create or clone made anyway, and
 // records the outcome in e.
 func (c *Client) undoNewVM(ctx context.Context, e *CancelledError, ref types.ManagedObjectReference, name string) {
