@@ -23,6 +23,7 @@ var errWaitLimit = errors.New("the task wait limit passed")
 type taskState struct {
 	mu     sync.Mutex
 	wait   time.Duration // 0: wait for the end
+	beat   time.Duration // heartbeatEvery; tests shorten it
 	byID   map[string]*startedTask
 	order  []string // oldest first
 	active int      // detached clean-ups under way
@@ -43,7 +44,7 @@ func newTaskState() *taskState {
 	idle := make(chan struct{})
 	close(idle)
 	stop, cancel := context.WithCancelCause(context.Background())
-	return &taskState{byID: map[string]*startedTask{}, idle: idle, stop: stop, stopWait: cancel}
+	return &taskState{byID: map[string]*startedTask{}, idle: idle, stop: stop, stopWait: cancel, beat: heartbeatEvery}
 }
 
 // SetTaskWait sets how long a call waits for its vSphere tasks before

@@ -30,7 +30,7 @@ func (c *Client) waitOnce(ctx context.Context, t *object.Task, what string, tr *
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		beat := time.NewTicker(heartbeatEvery)
+		beat := time.NewTicker(c.tasks.beat)
 		defer beat.Stop()
 		var pct float32
 		for {
