@@ -27,8 +27,12 @@ func TestShutdownAnswersRunningCalls(t *testing.T) {
 	e := testenv.New(t, testenv.Options{})
 	// Package-wide knob; no other test of this package uses the simulator.
 	saved := vsim.TaskDelay.MethodDelay
-	vsim.TaskDelay.MethodDelay = map[string]int{"CloneVm": 30000, "LockHandoff": 0}
-	t.Cleanup(func() { vsim.TaskDelay.MethodDelay = saved })
+	vsim.TaskDelay.MethodDelay = map[string]int{"CloneVm": 5000, "LockHandoff": 0}
+	t.Cleanup(func() {
+		// The clone is still running; it reads the delays until it has run.
+		_ = e.Sim.AwaitTasks(context.Background())
+		vsim.TaskDelay.MethodDelay = saved
+	})
 
 	h := NewHandler(e.Server, Options{})
 	ctx, sigterm := context.WithCancel(context.Background())

@@ -33,12 +33,12 @@ var cancelPhases = []cancelPhase{
 	}},
 	{"after the start, before any progress", func(t *testing.T, e *testenv.Env, _ *progressLog, c cancelCase, _ bool) <-chan struct{} {
 		// The task runs; the wait for it has not begun when the cancel arrives.
-		slowTasks(t, map[string]int{c.task: 3000})
+		slowTasks(t, e, map[string]int{c.task: 3000})
 		e.Sim.Model().DelayConfig.MethodDelay = map[string]int{"CreatePropertyCollector": 1000}
 		return e.WhenSOAP("CreatePropertyCollector")
 	}},
 	{"during progress", func(t *testing.T, e *testenv.Env, progress *progressLog, c cancelCase, token bool) <-chan struct{} {
-		slowTasks(t, map[string]int{c.task: 3000})
+		slowTasks(t, e, map[string]int{c.task: 3000})
 		if !token {
 			return e.WhenSOAP("WaitForUpdatesEx")
 		}

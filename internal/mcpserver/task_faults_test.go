@@ -80,7 +80,6 @@ func TestWaitFaultsFollowTheTask(t *testing.T) {
 	for _, f := range waitFaults {
 		for _, tt := range taskTools {
 			t.Run(f.method+"/"+tt.tool, func(t *testing.T) {
-				t.Parallel()
 				e := testenv.New(t, testenv.Options{})
 				if tt.prepare != nil {
 					tt.prepare(t, e)
@@ -101,7 +100,7 @@ func TestWaitFaultsFollowTheTask(t *testing.T) {
 // — never that the operation failed; get_task then reports what happened.
 func TestTaskOutcomeUnknown(t *testing.T) {
 	e := testenv.New(t, testenv.Options{})
-	slowTasks(t, map[string]int{"CreateVm": 2000})
+	slowTasks(t, e, map[string]int{"CreateVm": 2000})
 	started := e.WhenSOAP("CreateVM_Task")
 	svc := e.Sim.Model().Service
 	go func() {
@@ -145,7 +144,7 @@ func TestLongTaskAnswersRunning(t *testing.T) {
 		TaskWait:      time.Second,
 		ClientOptions: &mcp.ClientOptions{ProgressNotificationHandler: progress.handler},
 	})
-	slowTasks(t, map[string]int{"CloneVm": 4000})
+	slowTasks(t, e, map[string]int{"CloneVm": 4000})
 	res := e.Call(t, "clone_vm", map[string]any{"template_name": "DC0_C0_RP0_VM1", "new_name": "long-clone"})
 	text := testenv.Text(res)
 	t.Logf("answer: %s", text)
@@ -196,7 +195,6 @@ func TestLongTaskAnswersRunning(t *testing.T) {
 // TestGetTaskRefusesUnknownIDs: an id vCenter does not know, or that is no
 // task id at all, is a tool error saying what to give instead.
 func TestGetTaskRefusesUnknownIDs(t *testing.T) {
-	t.Parallel()
 	e := testenv.New(t, testenv.Options{})
 	for _, id := range []string{"task-999999", "../etc", "vm-1 ; x"} {
 		if text := testenv.CallErr(t, e, "get_task", map[string]any{"task_id": id}); !strings.Contains(text, "task") {

@@ -69,7 +69,7 @@ func (p *progressLog) await(t *testing.T, what string, ok func(*mcp.ProgressNoti
 func TestProgressNotifications(t *testing.T) {
 	progress := newProgressLog()
 	e := testenv.New(t, testenv.Options{ClientOptions: &mcp.ClientOptions{ProgressNotificationHandler: progress.handler}})
-	slowTasks(t, map[string]int{"CloneVm": 3000})
+	slowTasks(t, e, map[string]int{"CloneVm": 3000})
 
 	params := &mcp.CallToolParams{Name: "clone_vm", Arguments: map[string]any{"template_name": "DC0_C0_RP0_VM1", "new_name": "progress-clone"}}
 	params.SetProgressToken("clone-1")
@@ -124,7 +124,7 @@ func TestCancelLeavesNothing(t *testing.T) {
 				ClientOptions: &mcp.ClientOptions{ProgressNotificationHandler: progress.handler},
 				Logger:        testLogger(logs),
 			})
-			slowTasks(t, map[string]int{c.task: 2000})
+			slowTasks(t, e, map[string]int{c.task: 2000})
 			before := inventory(t, e)
 
 			id, cancel, returned := startSlowCall(t, e, progress, c)

@@ -32,7 +32,10 @@ func TestCancelledTaskDoesNotRun(t *testing.T) {
 	// Package-wide knob: this package's tests do not run in parallel.
 	saved := vsim.TaskDelay.MethodDelay
 	vsim.TaskDelay.MethodDelay = map[string]int{"CreateVm": 1500, "LockHandoff": 0}
-	defer func() { vsim.TaskDelay.MethodDelay = saved }()
+	defer func() {
+		_ = sim.AwaitTasks(ctx)
+		vsim.TaskDelay.MethodDelay = saved
+	}()
 
 	finder := find.NewFinder(c)
 	dc, err := finder.DefaultDatacenter(ctx)

@@ -13,9 +13,9 @@ import (
 // observeSOAP routes SOAP POSTs through a handler that reads each request's
 // method (the first element inside the SOAP Body) and the object it is called
 // on before serving it: it reports the method to on (when set) and makes a
-// cancel hold (see honourCancel). The method-qualified pattern is more
+// cancel hold (see cancels.honour). The method-qualified pattern is more
 // specific than the simulator's own "/sdk".
-func observeSOAP(m *simulator.Model, on func(method string)) {
+func observeSOAP(m *simulator.Model, on func(method string), c *cancels) {
 	svc := m.Service
 	if svc.ServeMux == nil {
 		svc.ServeMux = http.NewServeMux()
@@ -28,7 +28,7 @@ func observeSOAP(m *simulator.Model, on func(method string)) {
 				on(method)
 			}
 			if method == "CancelTask" && this.Type == "Task" {
-				honourCancel(m, this)
+				c.honour(this)
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}

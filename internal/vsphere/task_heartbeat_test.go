@@ -47,7 +47,6 @@ func startExternalTask(t *testing.T, c *Client) *object.Task {
 // that resets its timeout on progress keeps waiting; the wait still ends
 // with the task.
 func TestProgressHeartbeat(t *testing.T) {
-	t.Parallel()
 	sim, _ := startSim(t, simulator.Options{})
 	c := connect(t, sim, -1)
 	c.tasks.beat = 20 * time.Millisecond
