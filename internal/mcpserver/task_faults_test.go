@@ -202,3 +202,24 @@ func TestGetTaskRefusesUnknownIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestLongCreateSaysWhatIsLeftToDo: a create with power_on whose task outlasts
+// task_wait_seconds answers with the running task and says that the power-on
+// is left to the caller; the VM, once made, is left powered off.
+func TestLongCreateSaysWhatIsLeftToDo(t *testing.T) {
+	e := testenv.New(t, testenv.Options{TaskWait: time.Second})
+	slowTasks(t, e, map[string]int{"CreateVm": 3000})
+	res := e.Call(t, "create_vm", map[string]any{"name": "long-create", "cpu": 1, "memory": 256, "power_on": true})
+	text := testenv.Text(res)
+	if res.IsError || !strings.Contains(text, "still running") || !strings.Contains(text, "power_on_vm") {
+		t.Fatalf("answer %q; want the running task and that power_on_vm is left to do", text)
+	}
+	var running struct {
+		TaskID string `json:"task_id"`
+	}
+	decode(t, res.StructuredContent, &running)
+	testenv.CallOK[map[string]any](t, e, "get_task", map[string]any{"task_id": running.TaskID, "wait_seconds": 60})
+	if s := powerState(t, e, "long-create"); s != "poweredOff" {
+		t.Errorf("the new VM is %s, want poweredOff (nobody powered it on)", s)
+	}
+}
