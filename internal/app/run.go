@@ -34,6 +34,8 @@ type Params struct {
 	Stdio mcp.Transport
 	// OnListen is told the HTTP address once bound.
 	OnListen func(net.Addr)
+	// ShutdownWait is the grace period for calls in flight at shutdown (0: 15 s).
+	ShutdownWait time.Duration
 }
 
 // Run serves until ctx is cancelled or, in stdio mode, the client disconnects.
@@ -120,7 +122,8 @@ func Run(ctx context.Context, p Params) error {
 	h := httpserver.NewHandler(server, httpserver.Options{APIKey: cfg.APIKey, Ready: vs.Ready, Logger: log})
 	return httpserver.Serve(ctx, h, httpserver.ServeOptions{
 		Listen: cfg.Listen, CertFile: cfg.TLSCertFile, KeyFile: cfg.TLSKeyFile, Logger: log,
-		OnGraceEnd: vs.StopWaiting, // calls still waiting for vCenter answer with their task id
+		OnGraceEnd:   vs.StopWaiting, // calls still waiting for vCenter answer with their task id
+		ShutdownWait: p.ShutdownWait,
 		OnListen: func(addr net.Addr) {
 			scheme := "http"
 			if cfg.TLSCertFile != "" {
