@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/vmware/govmomi/object"
 	vsim "github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/types"
 
@@ -221,5 +222,27 @@ func TestLongCreateSaysWhatIsLeftToDo(t *testing.T) {
 	testenv.CallOK[map[string]any](t, e, "get_task", map[string]any{"task_id": running.TaskID, "wait_seconds": 60})
 	if s := powerState(t, e, "long-create"); s != "poweredOff" {
 		t.Errorf("the new VM is %s, want poweredOff (nobody powered it on)", s)
+	}
+}
+
+// TestGetTaskReportsOtherTasks: get_task also reports a task this server did
+// not start (here, a power-off made through another session).
+func TestGetTaskReportsOtherTasks(t *testing.T) {
+	e := testenv.New(t, testenv.Options{})
+	vm := mustVM(t, e, "DC0_C0_RP0_VM0")
+	task, err := object.NewVirtualMachine(e.Vim, vm.Self).PowerOff(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := task.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	st := testenv.CallOK[struct {
+		State  string `json:"state"`
+		Here   bool   `json:"started_by_this_server"`
+		Target struct{ Type, ID string }
+	}](t, e, "get_task", map[string]any{"task_id": task.Reference().Value})
+	if st.State != "success" || st.Here || st.Target.Type != "VirtualMachine" || st.Target.ID != vm.Self.Value {
+		t.Errorf("get_task = %+v; want a successful task on %s, not started by this server", st, vm.Self.Value)
 	}
 }

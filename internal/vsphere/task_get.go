@@ -67,8 +67,12 @@ func (c *Client) GetTask(ctx context.Context, id string, wait time.Duration, p P
 	started, here := c.tasks.started(id)
 	what := "reading vSphere task " + id
 	if wait > 0 {
+		label := started.What
+		if label == "" {
+			label = "task " + id
+		}
 		wctx, cancel := context.WithTimeout(ctx, min(wait, MaxTaskWait))
-		_, _ = c.waitOnce(wctx, object.NewTask(c.vim, ref), started.What, newTracker(p, 1))
+		_, _ = c.waitOnce(wctx, object.NewTask(c.vim, ref), label, newTracker(p, 1))
 		cancel()
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("get_task for %s was cancelled by the client; the task itself goes on", id)
