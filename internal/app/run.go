@@ -24,9 +24,9 @@ import (
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/vsphere"
 )
 
-// simulatorLateCancelWatch is how long, with the embedded simulator, a
-// cancelled task is watched for a late success (see vsphere.ConnectOptions).
-const simulatorLateCancelWatch = time.Minute
+// closeWait bounds, at shutdown, the detached clean-ups of cancelled tasks
+// (cancel, undo) before the vCenter logout.
+const closeWait = 45 * time.Second
 
 // Params are everything Run needs.
 type Params struct {
@@ -43,6 +43,8 @@ type Params struct {
 	// through Reconfigure (nil: no reloading).
 	Reload      <-chan os.Signal
 	Reconfigure func() (*config.Config, error)
+	// ShutdownWait is the grace period for calls in flight at shutdown (0: 15 s).
+	ShutdownWait time.Duration
 }
 
 // Run serves until ctx is cancelled or, in stdio mode, the client disconnects.
@@ -95,11 +97,6 @@ func Run(ctx context.Context, p Params) error {
 		log.Info("embedded vCenter simulator running", "url", sim.URL.String())
 		connect.URL, connect.User, connect.Password = sim.URL, sim.User, sim.Password
 		connect.CAFile, connect.Insecure = sim.CAFile, false
-		// govmomi's simulator marks a cancelled task failed at once but still
-		// completes the operation when its delay ends; watching for that lets
-		// a cancelled create or clone remove the VM it made anyway. A real
-		// vCenter's cancelled task stays cancelled, so there it stays 0.
-		connect.LateCancelWatch = simulatorLateCancelWatch
 	} else {
 		u, err := cfg.VCenterURL()
 		if err != nil {
@@ -115,12 +112,15 @@ func Run(ctx context.Context, p Params) error {
 		return err
 	}
 	defer func() {
-		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		// Clean-ups of cancelled tasks finish (bounded) before the logout;
+		// no re-login from here on.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), closeWait)
 		defer cancel()
 		if err := vs.Close(lctx); err != nil {
 			log.Warn("logout failed", "error", err)
 		}
 	}()
+	vs.SetTaskWait(time.Duration(cfg.TaskWaitSeconds) * time.Second)
 
 	pl, err := vs.ResolvePlacement(ctx, vsphere.PlacementNames{
 		Datacenter: cfg.Datacenter, Cluster: cfg.Cluster, Datastore: cfg.Datastore,
@@ -196,6 +196,8 @@ func Run(ctx context.Context, p Params) error {
 	}
 	return httpserver.Serve(ctx, h, httpserver.ServeOptions{
 		Listener: ln, Listen: cfg.Listen, CertFile: cfg.TLSCertFile, KeyFile: cfg.TLSKeyFile, Logger: log,
+		OnGraceEnd:   vs.StopWaiting, // calls still waiting for vCenter answer with their task id
+		ShutdownWait: p.ShutdownWait,
 		OnListen: func(addr net.Addr) {
 			scheme := "http"
 			if cfg.TLSCertFile != "" {

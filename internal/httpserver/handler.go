@@ -139,12 +139,7 @@ func (h *Handler) Sessions() int {
 // it waits) or ctx ends, then closes every MCP session so that long-lived GET
 // streams end too.
 func (h *Handler) Drain(ctx context.Context) {
-	_ = h.inflight.wait(ctx) // past the grace period, sessions close regardless
-	for _, s := range h.servers {
-		for ss := range s.Sessions() {
-			_ = ss.Close()
-		}
-	}
+	h.drain(ctx, nil, slog.New(slog.DiscardHandler)) // past the grace period, sessions close regardless
 }
 
 // closeSession ends the MCP session with this id, whichever server holds it.

@@ -24,7 +24,16 @@ type ServeOptions struct {
 	Logger       *slog.Logger
 	// OnListen, when set, is told the bound address (useful with port 0).
 	OnListen func(addr net.Addr)
+	// OnGraceEnd, when set, is called when the shutdown grace period ends with
+	// calls still running: it must make them answer at once (the server's
+	// vSphere client answers with the task still running). Their answers are
+	// written, within answerWait, before the connections close.
+	OnGraceEnd func()
 }
+
+// answerWait bounds, after the grace period, the wait for the answers of the
+// calls OnGraceEnd told to answer.
+const answerWait = 10 * time.Second
 
 // Serve listens and serves h until ctx is cancelled, then shuts down
 // gracefully: no new connections, in-flight calls finish (bounded), sessions close.
@@ -82,8 +91,18 @@ func Serve(ctx context.Context, h *Handler, opts ServeOptions) error {
 	log.Info("shutting down HTTP server", "grace", wait)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), wait)
 	defer cancel()
-	go h.Drain(sctx)
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		h.drain(sctx, opts.OnGraceEnd, log)
+	}()
 	if err := srv.Shutdown(sctx); err != nil {
+		// Calls still running have been told to answer: let their answers
+		// out before closing the connections.
+		select {
+		case <-drained:
+		case <-time.After(answerWait):
+		}
 		_ = srv.Close()
 		if !errors.Is(err, context.DeadlineExceeded) {
 			return fmt.Errorf("shutting down HTTP server: %w", err)
@@ -106,4 +125,23 @@ func Listen(addr string) (net.Listener, error) {
 		return nil, fmt.Errorf("listening on %s: %w", addr, err)
 	}
 	return ln, nil
+}
+
+// drain waits until in-flight POSTs finish (including any that arrive while
+// it waits) or ctx ends. If calls are still running then, onGraceEnd makes
+// them answer, and drain waits (bounded) for those answers. Then it closes
+// every MCP session so that long-lived GET streams end too.
+func (h *Handler) drain(ctx context.Context, onGraceEnd func(), log *slog.Logger) {
+	if err := h.inflight.wait(ctx); err != nil && onGraceEnd != nil {
+		log.Warn("shutdown grace period over with calls still running; they answer now with their vSphere tasks still running")
+		onGraceEnd()
+		actx, cancel := context.WithTimeout(context.Background(), answerWait)
+		_ = h.inflight.wait(actx)
+		cancel()
+	}
+	for _, s := range h.servers {
+		for ss := range s.Sessions() {
+			_ = ss.Close()
+		}
+	}
 }

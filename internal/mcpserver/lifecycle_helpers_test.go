@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"testing"
 
@@ -131,12 +132,31 @@ func setPower(t *testing.T, e *testenv.Env, name, state string) {
 }
 
 // slowTasks delays simulated tasks by name ("CloneVm", "PowerOn") and
-// restores the package-wide delays when the test ends.
-func slowTasks(t *testing.T, delays map[string]int) {
+// restores the package-wide delays when the test ends. Tests that use it do
+// not run in parallel. Lock hand-off is off unless delays say otherwise: the
+// simulator then serves reads of the task's object during the delay, and
+// internal/simulator can make a cancel hold (the stock simulator still runs a
+// cancelled task's operation; vCenter does not).
+//
+// Before restoring the delays it waits for every task of e's simulator to
+// have run (a task sleeping through its delay reads them), so slowed tasks
+// cost the test their whole delay even when cancelled.
+func slowTasks(t *testing.T, e *testenv.Env, delays map[string]int) {
 	t.Helper()
+	delays = maps.Clone(delays)
+	if _, ok := delays["LockHandoff"]; !ok {
+		delays["LockHandoff"] = 0
+	}
 	saved := vsim.TaskDelay.MethodDelay
 	vsim.TaskDelay.MethodDelay = delays
-	t.Cleanup(func() { vsim.TaskDelay.MethodDelay = saved })
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+		defer cancel()
+		if err := e.Sim.AwaitTasks(ctx); err != nil {
+			t.Errorf("simulated tasks still running at the end of the test: %v", err)
+		}
+		vsim.TaskDelay.MethodDelay = saved
+	})
 }
 
 // logRecords is a slog handler that hands every record to a channel, so a

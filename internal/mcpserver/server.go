@@ -22,7 +22,8 @@ const instructions = `This server manages the virtual machines of one VMware vSp
 Use list_vms to find VMs (filter by name, power state, host, cluster or folder; page with limit and cursor).
 Every tool that takes a VM accepts its name, inventory path (/DC/vm/folder/name), managed object id (vm-42) or BIOS/instance UUID; a name shared by several VMs is refused with the candidates listed, so retry with a path or id.
 For performance, read the resource vmstats://{vm_name} or call get_vm_stats (with window_minutes for min/avg/max over a period). list_hosts, list_datastores and list_networks show capacity and state of the placement targets.
-Destructive tools (delete, power off, restart, suspend) act on production machines: confirm the target with the user first.`
+Destructive tools (delete, power off, restart, suspend) act on production machines: confirm the target with the user first.
+A tool whose vSphere task outlasts the server's wait limit answers with state "running" and a task_id: the task goes on; follow it with get_task (wait_seconds waits for the end) instead of calling the tool again.`
 
 // Options configure the MCP server.
 type Options struct {
@@ -92,8 +93,9 @@ func New(vs *vsphere.Client, opts Options) (*mcp.Server, error) {
 	// Outermost first: the log sees the detail; clients see no host, address or
 	// URL of vCenter in a tool error (resources follow the same rule, see resourceError).
 	// The auditor sits inside the logger and outside the error filter: its
-	// lines carry the error words clients see.
-	s.AddReceivingMiddleware(logRequests(log), aud.middleware, hideTransportErrors(log))
+	// lines carry the error words clients see. taskScope gives each call one
+	// task wait budget.
+	s.AddReceivingMiddleware(logRequests(log), aud.middleware, hideTransportErrors(log), taskScope(vs))
 	return s, nil
 }
 

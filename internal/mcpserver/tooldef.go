@@ -43,7 +43,21 @@ func defineTool[In, Out any](t *mcp.Tool, h mcp.ToolHandlerFor[In, Out], shape f
 		return toolDef{}, fmt.Errorf("output schema of tool %s: %w", t.Name, err)
 	}
 	t.OutputSchema = out
-	register, err := portableRegister(t, in, out, h)
+	if t.Annotations == nil || t.Annotations.ReadOnlyHint {
+		register, err := portableRegister(t, in, out, h)
+		if err != nil {
+			return toolDef{}, err
+		}
+		return toolDef{tool: t, register: register}, nil
+	}
+	// A mutating tool may answer before its vSphere task ends (see taskRunning).
+	running, err := jsonschema.For[taskRunning](nil)
+	if err != nil {
+		return toolDef{}, fmt.Errorf("output schema of tool %s: %w", t.Name, err)
+	}
+	either := &jsonschema.Schema{Type: "object", AnyOf: []*jsonschema.Schema{out, running}}
+	t.OutputSchema = either
+	register, err := portableRegister(t, in, either, answerRunning(h))
 	if err != nil {
 		return toolDef{}, err
 	}

@@ -7,6 +7,7 @@ func (h *handlers) tools() ([]toolDef, error) {
 	for _, group := range []func() ([]toolDef, error){
 		h.vmListTools,
 		h.lifecycleTools,
+		h.taskTools,
 		h.monitoringTools,
 		h.day2Tools,
 	} {

@@ -81,7 +81,7 @@ func TestGuestShutdownTimeout(t *testing.T) {
 	const name = "DC0_H0_VM1"
 	setToolsRunning(t, e, name)
 	// The simulated guest takes 3 s to shut down; the VM is not locked meanwhile.
-	slowTasks(t, map[string]int{"ShutdownGuest": 3000, "LockHandoff": 0})
+	slowTasks(t, e, map[string]int{"ShutdownGuest": 3000, "LockHandoff": 0})
 
 	msg := testenv.CallErr(t, e, "power_off_vm", map[string]any{"name": name, "mode": "guest", "timeout_seconds": 1})
 	for _, want := range []string{"guest shutdown of VM " + name, "still poweredOn after 1s", "left running", "mode: hard"} {

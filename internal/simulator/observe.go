@@ -7,25 +7,31 @@ import (
 	"net/http"
 
 	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/types"
 )
 
-// observeSOAP routes SOAP POSTs through a handler that reports each request's
-// method (the first element inside the SOAP Body), and to onBody the whole
-// body too, before serving it. Either may be nil. The method-qualified
-// pattern is more specific than the simulator's own "/sdk".
-func observeSOAP(svc *simulator.Service, on func(method string), onBody func(method string, body []byte)) {
+// observeSOAP routes SOAP POSTs through a handler that reads each request's
+// method (the first element inside the SOAP Body) and the object it is called
+// on before serving it: it reports the method to on and the whole body to
+// onBody (either may be nil), and makes a cancel hold (see cancels.honour).
+// The method-qualified pattern is more specific than the simulator's own "/sdk".
+func observeSOAP(m *simulator.Model, on func(method string), onBody func(method string, body []byte), c *cancels) {
+	svc := m.Service
 	if svc.ServeMux == nil {
 		svc.ServeMux = http.NewServeMux()
 	}
 	svc.ServeMux.HandleFunc("POST /sdk", func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err == nil {
-			method := soapMethod(body)
+			method, this := soapCall(body)
 			if on != nil {
 				on(method)
 			}
 			if onBody != nil {
 				onBody(method, body)
+			}
+			if method == "CancelTask" && this.Type == "Task" {
+				c.honour(this)
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
@@ -33,19 +39,36 @@ func observeSOAP(svc *simulator.Service, on func(method string), onBody func(met
 	})
 }
 
-func soapMethod(body []byte) string {
+// soapCall returns a SOAP request's method and the object it is called on (_this).
+func soapCall(body []byte) (string, types.ManagedObjectReference) {
 	dec := xml.NewDecoder(bytes.NewReader(body))
-	inBody := false
+	method, inBody := "unknown", false
+	var this types.ManagedObjectReference
 	for {
 		tok, err := dec.Token()
 		if err != nil {
-			return "unknown"
+			return method, this
 		}
-		if se, ok := tok.(xml.StartElement); ok {
-			if inBody {
-				return se.Name.Local
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		switch {
+		case inBody && method == "unknown":
+			method = se.Name.Local
+		case method != "unknown" && se.Name.Local == "_this":
+			for _, a := range se.Attr {
+				if a.Name.Local == "type" {
+					this.Type = a.Value
+				}
 			}
-			inBody = se.Name.Local == "Body"
+			var v string
+			if dec.DecodeElement(&v, &se) == nil {
+				this.Value = v
+			}
+			return method, this
+		default:
+			inBody = inBody || se.Name.Local == "Body"
 		}
 	}
 }

@@ -53,9 +53,10 @@ type Simulator struct {
 	Password string
 	CAFile   string // PEM of the simulator's TLS certificate
 
-	model  *simulator.Model
-	server *simulator.Server
-	once   sync.Once
+	model   *simulator.Model
+	server  *simulator.Server
+	cancels *cancels
+	once    sync.Once
 }
 
 // Start creates the inventory and serves it over HTTPS on a loopback port.
@@ -87,11 +88,10 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 	password := randomPassword()
 	m.Service.Listen = &url.URL{Host: "127.0.0.1:0", User: url.UserPassword(User, password)}
 	m.Service.TLS = new(tls.Config)
-	if opts.OnSOAP != nil || opts.OnSOAPBody != nil {
-		observeSOAP(m.Service, opts.OnSOAP, opts.OnSOAPBody)
-	}
+	c := &cancels{m: m, pending: map[*simulator.Task]chan struct{}{}}
+	observeSOAP(m, opts.OnSOAP, opts.OnSOAPBody, c)
 	s := m.Service.NewServer()
-	sim := &Simulator{User: User, Password: password, model: m, server: s}
+	sim := &Simulator{User: User, Password: password, model: m, server: s, cancels: c}
 	u := *s.URL
 	u.User = nil
 	sim.URL = &u

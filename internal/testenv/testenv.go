@@ -34,22 +34,14 @@ type Options struct {
 	ClientOptions      *mcp.ClientOptions
 	// Placement overrides the configured placement names (default: all defaults).
 	Placement *vsphere.PlacementNames
-	// LateCancelWatch is the session's vsphere.ConnectOptions.LateCancelWatch.
-	// 0 means SimulatorLateCancelWatch: the simulator completes a cancelled
-	// task's operation anyway when its delay ends, and the server must see that
-	// to undo it. A negative value means none, as for a real vCenter.
-	LateCancelWatch time.Duration
 	// OnSOAPRequest, when set, sees every SOAP request the simulator serves:
 	// its method and whole body (to check what a request carried).
 	OnSOAPRequest func(method string, body []byte)
 	// Server adjusts the MCP server's options (role, consent, audit) before it is built.
 	Server func(*mcpserver.Options)
+	// TaskWait is the server's task_wait_seconds (0: wait to the end).
+	TaskWait time.Duration
 }
-
-// SimulatorLateCancelWatch is how long the fixture's session watches a
-// cancelled task for a late success by default: longer than any task delay a
-// test sets.
-const SimulatorLateCancelWatch = time.Minute
 
 // Env is one running fixture.
 type Env struct {
@@ -59,8 +51,9 @@ type Env struct {
 	Server *mcp.Server
 	Client *mcp.ClientSession
 
-	mu   sync.Mutex
-	soap map[string]int
+	mu    sync.Mutex
+	soap  map[string]int
+	whens map[string][]chan struct{} // see WhenSOAP
 }
 
 // New starts a fixture; everything is torn down when the test ends.
@@ -82,21 +75,15 @@ func New(t testing.TB, opts Options) *Env {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	lateCancel := opts.LateCancelWatch
-	switch {
-	case lateCancel == 0:
-		lateCancel = SimulatorLateCancelWatch
-	case lateCancel < 0:
-		lateCancel = 0
-	}
 	vs, err := vsphere.Connect(ctx, vsphere.ConnectOptions{
 		URL: sim.URL, User: sim.User, Password: sim.Password, CAFile: sim.CAFile,
-		KeepAlive: -1, Logger: log, LateCancelWatch: lateCancel,
+		KeepAlive: -1, Logger: log,
 	})
 	if err != nil {
 		t.Fatalf("connecting to simulator: %v", err)
 	}
 	t.Cleanup(func() { _ = vs.Close(context.Background()) })
+	vs.SetTaskWait(opts.TaskWait)
 	names := vsphere.PlacementNames{Network: config.DefaultNetwork, NetworkDefaulted: true}
 	if opts.Placement != nil {
 		names = *opts.Placement
@@ -139,6 +126,23 @@ func (e *Env) countSOAP(method string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.soap[method]++
+	for _, c := range e.whens[method] {
+		close(c)
+	}
+	delete(e.whens, method)
+}
+
+// WhenSOAP returns a channel closed when the simulator next receives a SOAP
+// request for method (before serving it), so a test can act at that moment.
+func (e *Env) WhenSOAP(method string) <-chan struct{} {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.whens == nil {
+		e.whens = map[string][]chan struct{}{}
+	}
+	c := make(chan struct{})
+	e.whens[method] = append(e.whens[method], c)
+	return c
 }
 
 // ResetSOAP zeroes the SOAP request counters.

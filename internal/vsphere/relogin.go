@@ -31,6 +31,9 @@ func (r *reloginRoundTripper) RoundTrip(ctx context.Context, req, res soap.HasFa
 		return err
 	}
 	if lerr := r.client.relogin(ctx, seen); lerr != nil {
+		if ctx.Err() != nil {
+			return ctx.Err() // this caller gave up; the shared re-login goes on
+		}
 		return r.client.reloginError(lerr)
 	}
 	// The failed response may have left its fault set; decode the retry into a clean value.

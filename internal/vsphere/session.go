@@ -35,12 +35,6 @@ type ConnectOptions struct {
 	// a negative value disables keepalive (tests use it to let a session expire).
 	KeepAlive time.Duration
 	Logger    *slog.Logger
-	// LateCancelWatch is how long, after vSphere accepts the cancel of a task,
-	// to keep watching it for a late success. 0 (a real vCenter) stops at the
-	// first final state: a cancelled task stays cancelled. govmomi's simulator
-	// marks a cancelled task cancelled yet still completes the operation when
-	// its delay ends, so the embedded simulator and the tests set this.
-	LateCancelWatch time.Duration
 	// Observe, when set, is told the method and outcome of every SOAP request (metrics).
 	Observe func(method string, err error)
 	// OnRelogin, when set, is called after each successful re-login (metrics).
@@ -57,10 +51,12 @@ type Client struct {
 	host string
 	jar  *sessionJar
 
-	lateCancelWatch time.Duration
-	onRelogin       func()
+	onRelogin func()
+	// tasks: wait limit, tasks started, clean-ups, shutdown (see task_registry.go).
+	tasks *taskState
 
-	loginMu sync.Mutex    // serialises re-login; guards the failure fields
+	loginMu sync.Mutex    // guards flight and the failure fields
+	flight  *loginFlight  // the re-login under way, if any
 	gen     atomic.Uint64 // incremented by every successful login
 
 	// After a failed re-login, no new attempt is made until the backoff has
@@ -115,9 +111,9 @@ func Connect(ctx context.Context, opts ConnectOptions) (*Client, error) {
 		host: u.Host,
 		jar:  jar,
 
-		lateCancelWatch: opts.LateCancelWatch,
-		onRelogin:       opts.OnRelogin,
-		reloginBackoff:  time.Minute,
+		onRelogin:      opts.OnRelogin,
+		tasks:          newTaskState(),
+		reloginBackoff: time.Minute,
 	}
 	var base soap.RoundTripper = sc
 	if opts.Observe != nil {
@@ -160,12 +156,22 @@ func (c *Client) Ready(ctx context.Context) error {
 	return err
 }
 
-// Close logs out. It is safe to call on a nil Client.
+// Close shuts the session down: calls still waiting for a vSphere task
+// answer at once (the task still running), no re-login is attempted any more,
+// detached clean-ups (cancelling a task, removing what a cancelled create
+// made) finish while ctx allows, and then it logs out. It is safe to call on
+// a nil Client.
 func (c *Client) Close(ctx context.Context) error {
 	if c == nil || c.sm == nil {
 		return nil
 	}
-	if err := c.sm.Logout(ctx); err != nil {
+	c.beginShutdown()
+	if err := c.tasks.awaitCleanups(ctx); err != nil {
+		c.log.Warn("clean-ups of cancelled vSphere tasks did not finish before the logout", "error", err)
+	}
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), logoutTimeout)
+	defer cancel()
+	if err := c.sm.Logout(lctx); err != nil {
 		return fmt.Errorf("logging out of %s: %w", c.host, err)
 	}
 	c.log.Info("logged out of vSphere", "host", c.host)
@@ -189,41 +195,81 @@ const maxReloginBackoff = 15 * time.Minute
 // abort it (or count as a failure).
 const loginTimeout = time.Minute
 
+// logoutTimeout bounds the logout at Close.
+const logoutTimeout = 10 * time.Second
+
+// loginFlight is one re-login that every caller who noticed the expiry waits for.
+type loginFlight struct {
+	done chan struct{}
+	err  error // set before done is closed
+}
+
 // relogin logs in again unless another goroutine already did so since seen.
-// A fresh session also means a fresh counter catalogue read. After vCenter
-// refused the credentials it does not try again until the backoff has passed,
+// There is at most one re-login at a time, shared: each caller waits for it
+// with its own context, and a caller that gives up does not stop it. A fresh
+// session also means a fresh counter catalogue read. After vCenter refused
+// the credentials it does not try again until the backoff has passed,
 // returning the last error; other failures (network, timeout) do not count.
+// Once shutdown has begun it does not log in at all.
 func (c *Client) relogin(ctx context.Context, seen uint64) error {
 	c.loginMu.Lock()
-	defer c.loginMu.Unlock()
 	if c.gen.Load() != seen {
+		c.loginMu.Unlock()
 		return nil
 	}
-	if c.loginFailures > 0 {
-		wait := min(c.reloginBackoff<<(c.loginFailures-1), maxReloginBackoff)
-		if left := wait - time.Since(c.loginFailedAt); left > 0 {
-			return &backoffError{err: c.loginErr, left: left}
+	f := c.flight
+	if f == nil {
+		if c.shuttingDown() {
+			c.loginMu.Unlock()
+			return errShuttingDown
 		}
+		if c.loginFailures > 0 {
+			wait := min(c.reloginBackoff<<(c.loginFailures-1), maxReloginBackoff)
+			if left := wait - time.Since(c.loginFailedAt); left > 0 {
+				c.loginMu.Unlock()
+				return &backoffError{err: c.loginErr, left: left}
+			}
+		}
+		f = &loginFlight{done: make(chan struct{})}
+		c.flight = f
+		go c.fly(context.WithoutCancel(ctx), f)
 	}
+	c.loginMu.Unlock()
+	select {
+	case <-f.done:
+		return f.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// fly performs one re-login, bounded by loginTimeout, and tells its waiters.
+func (c *Client) fly(ctx context.Context, f *loginFlight) {
 	c.log.Warn("vSphere session expired; logging in again", "host", c.host)
 	c.jar.reset() // a fresh session, whatever vCenter thinks of the old cookie
-	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), loginTimeout)
-	defer cancel()
-	if err := c.sm.Login(lctx, c.user); err != nil {
+	lctx, cancel := context.WithTimeout(ctx, loginTimeout)
+	err := c.sm.Login(lctx, c.user)
+	cancel()
+
+	c.loginMu.Lock()
+	if err != nil {
 		if isCredentialFault(err) {
 			c.loginFailures++
 			c.loginFailedAt, c.loginErr = time.Now(), err
 		}
 		c.log.Error("logging in to vSphere again failed", "host", c.host, "credential_failures", c.loginFailures, "error", err)
-		return err
+	} else {
+		c.loginFailures, c.loginErr = 0, nil
+		c.perf.Store(nil)
+		c.gen.Add(1)
+		if c.onRelogin != nil {
+			c.onRelogin()
+		}
 	}
-	c.loginFailures, c.loginErr = 0, nil
-	c.perf.Store(nil)
-	c.gen.Add(1)
-	if c.onRelogin != nil {
-		c.onRelogin()
-	}
-	return nil
+	c.flight = nil
+	c.loginMu.Unlock()
+	f.err = err
+	close(f.done)
 }
 
 // isCredentialFault reports whether vCenter refused the login itself — the

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/vmware/govmomi/fault"
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/property"
-	"github.com/vmware/govmomi/vim25/progress"
+	"github.com/vmware/govmomi/task"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
@@ -46,6 +46,22 @@ func (t *tracker) note(pct float64, message string) {
 	t.report(overall, message)
 }
 
+// beat repeats the current position, a hair further on (a progress value must
+// increase from one notification to the next), so that a client that resets
+// its request timeout on progress keeps waiting while vSphere reports nothing new.
+func (t *tracker) beat(message string) {
+	if t == nil || t.report == nil {
+		return
+	}
+	ceiling := float64(t.step+1) / float64(t.steps) * 100
+	next := t.last + 0.01
+	if next >= ceiling {
+		return
+	}
+	t.last, t.sent = next, true
+	t.report(next, message)
+}
+
 func (t *tracker) stepDone(message string) {
 	if t == nil {
 		return
@@ -54,10 +70,26 @@ func (t *tracker) stepDone(message string) {
 	t.step = min(t.step+1, t.steps)
 }
 
-// cancelOutcomeWait bounds how long, after asking vSphere to cancel a task,
-// we wait for the task's final state. An accepted cancel ends the task within
-// moments; a refused one leaves it running, and the answer then says so.
-const cancelOutcomeWait = 30 * time.Second
+const (
+	// startTimeout bounds the request that starts a task. It runs detached from
+	// the caller: a cancel that arrives meanwhile must not lose the task id,
+	// or a task vCenter starts anyway could never be cancelled or undone.
+	startTimeout = 2 * time.Minute
+	// cancelOutcomeWait bounds how long, after asking vSphere to cancel a task,
+	// we wait for the task's final state. An accepted cancel ends the task within
+	// moments; a refused one leaves it running, and the answer then says so.
+	cancelOutcomeWait = 30 * time.Second
+	// rereadTimeout bounds reading a task's state after a failed wait.
+	rereadTimeout = 30 * time.Second
+	// waitAttempts is how often a task is waited for when the wait itself
+	// (not the task) fails before its outcome is said to be unknown.
+	waitAttempts = 5
+	// retryPause is the pause before the second wait; it doubles with each retry.
+	retryPause = 250 * time.Millisecond
+	// heartbeatEvery is how often a progress notification repeats the
+	// position while a task reports nothing new.
+	heartbeatEvery = 15 * time.Second
+)
 
 // CancelledError says that the client cancelled an operation while a vSphere
 // task was running, and what became of that task.
@@ -95,58 +127,163 @@ func (e *CancelledError) Error() string {
 	case e.info != nil && e.info.State == types.TaskInfoStateError:
 		msg += "; nothing was changed"
 	default:
-		msg += "; it may still complete: check the VM"
+		msg += fmt.Sprintf("; it may still complete: check it with get_task {\"task_id\": %q}", e.Task)
 	}
 	return msg
 }
 
 func (e *CancelledError) Unwrap() error { return context.Canceled }
 
+// TaskRunningError says that the server stopped waiting for a vSphere task
+// that is still running on vCenter: the wait limit (task_wait_seconds) passed,
+// or the server is shutting down. It is an answer, not a failure: the task
+// goes on, and get_task follows it.
+type TaskRunningError struct {
+	What     string // what was being done, e.g. "cloning VM a to b"
+	Task     string // task id, e.g. task-81
+	State    string // queued or running
+	Progress int32  // percent done, as vSphere last reported it
+	Reason   string // why the server stopped waiting
+	// Pending says what the operation will not do by itself once the task ends
+	// (e.g. power on the new VM), when there is such a step.
+	Pending string
+}
+
+func (e *TaskRunningError) Error() string {
+	msg := fmt.Sprintf("%s: vSphere task %s is still %s on vCenter (%d%% done); the server stopped waiting because %s. "+
+		"Follow it with get_task {\"task_id\": %q} (wait_seconds waits for the end)", e.What, e.Task, e.State, e.Progress, e.Reason, e.Task)
+	if e.Pending != "" {
+		msg += "; " + e.Pending
+	}
+	return msg
+}
+
+// TaskUnknownError says that a vSphere task was started but its outcome could
+// not be learnt: waiting for it failed and so did reading its state. The
+// operation may or may not have happened.
+type TaskUnknownError struct {
+	What string
+	Task string
+	err  error // the last failure to learn the state
+}
+
+func (e *TaskUnknownError) Error() string {
+	msg := fmt.Sprintf("%s: started as vSphere task %s, but its outcome is unknown: the server could not follow the task", e.What, e.Task)
+	if e.err != nil {
+		msg += fmt.Sprintf(" (%s)", describeFault("reading it", e.err))
+	}
+	return msg + fmt.Sprintf(". It may have completed: check with get_task {\"task_id\": %q} before trying again", e.Task)
+}
+
+func (e *TaskUnknownError) Unwrap() error { return e.err }
+
 // runTask waits for a vSphere task with govmomi's waiter (property-collector
-// updates, no polling), forwarding its progress to tr. When ctx is cancelled it
-// cancels the vSphere task and returns a *CancelledError describing the outcome.
-func (c *Client) runTask(ctx context.Context, task *object.Task, what string, tr *tracker) (*types.TaskInfo, error) {
-	id := task.Reference().Value
-	var sink progress.Sinker
-	var wg sync.WaitGroup
-	if tr != nil && tr.report != nil {
-		// Buffered: the waiter drops intermediate reports it cannot deliver at once.
-		ch := make(chan progress.Report, 16)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for r := range ch {
-				if r.Error() == nil {
-					tr.note(float64(r.Percentage()), fmt.Sprintf("%s: vSphere task %s at %.0f%%", what, id, r.Percentage()))
-				}
+// updates, no polling), forwarding its progress to tr. The answer follows the
+// task's real final state: when waiting fails, the task is read again (and
+// waited for again) rather than the operation being called failed. When ctx is
+// cancelled it cancels the vSphere task and returns a *CancelledError; past
+// the wait limit, or when the server shuts down, a *TaskRunningError.
+func (c *Client) runTask(ctx context.Context, t *object.Task, what string, tr *tracker) (*types.TaskInfo, error) {
+	id := t.Reference().Value
+	c.tasks.remember(id, what)
+	wctx, stop := c.tasks.waitContext(ctx)
+	defer stop()
+
+	var lastErr error
+	for attempt := 1; ; attempt++ {
+		info, err := c.waitOnce(wctx, t, what, tr)
+		if !isFinal(info) {
+			switch {
+			case ctx.Err() != nil:
+				return nil, c.cancelTask(ctx, t, what)
+			case wctx.Err() != nil:
+				return nil, c.stillRunning(ctx, t, what, context.Cause(wctx))
 			}
-		}()
-		sink = progress.SinkFunc(func() chan<- progress.Report { return ch })
+			// The wait failed, not (as far as we know) the task: read it again.
+			lastErr = err
+			c.log.Warn("waiting for a vSphere task failed; reading its state again", "task", id, "what", what, "attempt", attempt, "error", err)
+			info, err = c.readTask(ctx, t.Reference())
+			if err != nil {
+				lastErr = err
+			}
+		}
+		if isFinal(info) {
+			return c.finished(ctx, t, what, tr, info)
+		}
+		if attempt >= waitAttempts {
+			if info != nil {
+				// Known to be still running, but the server cannot follow it.
+				c.log.Error("cannot wait for a vSphere task that is still running", "task", id, "what", what, "error", lastErr)
+				reason := "waiting for it kept failing"
+				if lastErr != nil {
+					reason += " (" + describeFault("waiting", lastErr).Error() + ")"
+				}
+				return nil, &TaskRunningError{What: what, Task: id, State: string(info.State), Progress: info.Progress, Reason: reason}
+			}
+			c.log.Error("the outcome of a vSphere task is unknown", "task", id, "what", what, "error", lastErr)
+			return nil, &TaskUnknownError{What: what, Task: id, err: lastErr}
+		}
+		// Retry after a pause that grows: a failed wait is retried, not the state polled.
+		select {
+		case <-wctx.Done():
+		case <-time.After(retryPause << (attempt - 1)):
+		}
 	}
-	info, err := task.WaitForResult(ctx, sink)
-	wg.Wait()
-	succeeded := err == nil && info != nil && info.State == types.TaskInfoStateSuccess
-	switch {
-	case succeeded:
-		c.afterTask(ctx, info)
-		tr.stepDone(fmt.Sprintf("%s: vSphere task %s done", what, id))
-		return info, nil
-	case ctx.Err() != nil:
-		// govmomi's waiter returns no error when its context is cancelled.
-		return nil, c.cancelTask(ctx, task, what)
-	case err == nil:
-		return info, fmt.Errorf("%s: vSphere task %s ended in state %v", what, id, stateOf(info))
+}
+
+// finished turns a task's final state into runTask's answer.
+func (c *Client) finished(ctx context.Context, t *object.Task, what string, tr *tracker, info *types.TaskInfo) (*types.TaskInfo, error) {
+	id := t.Reference().Value
+	if info.State != types.TaskInfoStateSuccess {
+		return info, describeFault(what, task.Error{LocalizedMethodFault: orFault(info.Error), Description: info.Description})
 	}
-	return info, describeFault(what, err)
+	c.afterTask(ctx, info)
+	tr.stepDone(fmt.Sprintf("%s: vSphere task %s done", what, id))
+	if ctx.Err() != nil {
+		// Cancelled after vSphere had finished: too late to cancel, but whoever
+		// undoes the operation (a create or clone) must know.
+		return info, &CancelledError{What: what, Task: id, Refused: "it had already finished", Completed: true, info: info}
+	}
+	return info, nil
+}
+
+// stillRunning is the answer when the server stops waiting for a task that
+// has not ended: its state as vSphere reports it now.
+func (c *Client) stillRunning(ctx context.Context, t *object.Task, what string, why error) error {
+	e := &TaskRunningError{What: what, Task: t.Reference().Value, State: string(types.TaskInfoStateRunning), Reason: "the wait limit passed"}
+	if errors.Is(why, errShuttingDown) {
+		e.Reason = "the server is shutting down"
+	} else if d := c.tasks.waitLimit(); d > 0 {
+		e.Reason = fmt.Sprintf("task_wait_seconds (%s) passed", d)
+	}
+	if info, err := c.readTask(ctx, t.Reference()); err == nil && info != nil {
+		e.State, e.Progress = string(info.State), info.Progress
+	}
+	c.log.Info("answering while a vSphere task still runs", "task", e.Task, "what", what, "reason", e.Reason)
+	return e
+}
+
+// readTask reads a task's info, detached from the caller and bounded.
+func (c *Client) readTask(ctx context.Context, ref types.ManagedObjectReference) (*types.TaskInfo, error) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rereadTimeout)
+	defer cancel()
+	var t mo.Task
+	if err := property.DefaultCollector(c.vim).RetrieveOne(rctx, ref, []string{"info"}, &t); err != nil {
+		return nil, err
+	}
+	return &t.Info, nil
 }
 
 // cancelTask asks vSphere to cancel a task whose request was cancelled, and
-// waits (detached from the request, bounded) for the task's final outcome.
-func (c *Client) cancelTask(ctx context.Context, task *object.Task, what string) *CancelledError {
-	dctx, done := context.WithTimeout(context.WithoutCancel(ctx), cancelOutcomeWait+c.lateCancelWatch)
+// waits (detached from the request, bounded) for the task's first final state:
+// a cancelled task stays cancelled, and one that succeeded despite the cancel
+// is reported as completed (create and clone then undo it).
+func (c *Client) cancelTask(ctx context.Context, t *object.Task, what string) *CancelledError {
+	defer c.tasks.cleanup()()
+	dctx, done := context.WithTimeout(context.WithoutCancel(ctx), cancelOutcomeWait)
 	defer done()
-	e := &CancelledError{What: what, Task: task.Reference().Value}
-	err := task.Cancel(dctx)
+	e := &CancelledError{What: what, Task: t.Reference().Value}
+	err := t.Cancel(dctx)
 	switch {
 	case err == nil:
 		e.Accepted = true
@@ -158,70 +295,58 @@ func (c *Client) cancelTask(ctx context.Context, task *object.Task, what string)
 		e.Refused = describeFault("cancelling", err).Error()
 		c.log.Warn("cancelling a vSphere task failed", "task", e.Task, "error", err)
 	}
-	e.info, err = c.settle(dctx, task, e.Accepted)
+	e.info, err = c.settle(dctx, t)
 	if err != nil {
 		c.log.Warn("could not learn the outcome of a cancelled vSphere task", "task", e.Task, "error", err)
 	}
 	e.Completed = e.info != nil && e.info.State == types.TaskInfoStateSuccess
+	if e.Completed {
+		c.afterTask(dctx, e.info)
+	}
 	c.log.Info("vSphere task cancelled by the client", "task", e.Task, "what", what, "accepted", e.Accepted, "completed", e.Completed)
 	return e
 }
 
-// settle waits for a task's final state. On a real vCenter that is the first
-// one: a cancelled task stays cancelled, and a task that succeeded despite the
-// cancel is reported as completed (create and clone then undo it). Only when
-// c.lateCancelWatch is set (govmomi's simulator, which marks a cancelled task
-// failed at once yet still completes the operation when its delay ends) does
-// an accepted cancel's error state not count: it watches on until the task
-// succeeds, fails for another reason, or the window passes.
-func (c *Client) settle(ctx context.Context, task *object.Task, cancelled bool) (*types.TaskInfo, error) {
-	watchLate := cancelled && c.lateCancelWatch > 0
-	wctx := ctx
-	if watchLate {
-		var done context.CancelFunc
-		wctx, done = context.WithTimeout(ctx, c.lateCancelWatch)
-		defer done()
+// settle waits for a task's first final state; when the wait fails, it reads
+// the task's state instead.
+func (c *Client) settle(ctx context.Context, t *object.Task) (*types.TaskInfo, error) {
+	info, err := c.waitOnce(ctx, t, "", nil)
+	if isFinal(info) {
+		return info, nil
 	}
-	var last *types.TaskInfo
-	pc := property.DefaultCollector(c.vim)
-	err := property.Wait(wctx, pc, task.Reference(), []string{"info"}, func(changes []types.PropertyChange) bool {
-		for _, ch := range changes {
-			if info, ok := ch.Val.(types.TaskInfo); ok && ch.Name == "info" {
-				last = &info
-			}
-		}
-		if last == nil {
-			return false
-		}
-		switch last.State {
-		case types.TaskInfoStateSuccess:
-			return true
-		case types.TaskInfoStateError:
-			return !watchLate || last.Error == nil || !fault.Is(last.Error.Fault, &types.RequestCanceled{})
-		}
-		return false
-	})
-	if err != nil && watchLate && errors.Is(wctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
-		return last, nil // the cancel held for the whole window
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
 	}
-	return last, err
+	if info, rerr := c.readTask(ctx, t.Reference()); rerr == nil && isFinal(info) {
+		return info, nil
+	}
+	return nil, err
 }
 
-// do starts a vSphere task and waits for it (see runTask).
+// do starts a vSphere task and waits for it (see runTask). The request that
+// starts the task runs detached from ctx (bounded by startTimeout), so that
+// the server always learns the task: a cancel that arrived meanwhile then
+// cancels the task rather than leaving it unknown.
 func (c *Client) do(ctx context.Context, what string, tr *tracker, start func(context.Context) (*object.Task, error)) (*object.Task, *types.TaskInfo, error) {
-	task, err := start(ctx)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), startTimeout)
+	t, err := start(sctx)
+	cancel()
 	if err != nil {
 		return nil, nil, describeFault(what, err)
 	}
-	info, err := c.runTask(ctx, task, what, tr)
-	return task, info, err
+	info, err := c.runTask(ctx, t, what, tr)
+	return t, info, err
 }
 
-func stateOf(info *types.TaskInfo) string {
-	if info == nil {
-		return "unknown"
+func isFinal(info *types.TaskInfo) bool {
+	return info != nil && (info.State == types.TaskInfoStateSuccess || info.State == types.TaskInfoStateError)
+}
+
+func orFault(f *types.LocalizedMethodFault) *types.LocalizedMethodFault {
+	if f == nil {
+		return &types.LocalizedMethodFault{Fault: &types.SystemError{}, LocalizedMessage: "the task ended in error without a fault"}
 	}
-	return string(info.State)
+	return f
 }
 
 // newVMOf returns the VM a successful create or clone task made.

@@ -130,6 +130,9 @@ func (c *Client) CloneVM(ctx context.Context, s CloneVMSpec, p Progress) (*Clone
 	if err != nil {
 		return nil, err
 	}
+	if err := c.keepNewVM(ctx, what, s.Name, task, ref); err != nil {
+		return nil, err
+	}
 	nv.Task = task.Reference().Value
 	nv.Notes = append(nv.Notes, t.notes...)
 	if s.Placement.Datastore == "" {

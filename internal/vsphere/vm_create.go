@@ -82,6 +82,10 @@ func (c *Client) CreateVM(ctx context.Context, s CreateVMSpec, p Progress) (*New
 	task, ref, err := c.makeVM(ctx, what, s.Name, tr, func(ctx context.Context) (*object.Task, error) {
 		return folder.CreateVM(ctx, spec, pool, host)
 	})
+	var running *TaskRunningError
+	if errors.As(err, &running) && s.PowerOn {
+		running.Pending = "this call will not power the new VM on: once the task has succeeded, call power_on_vm"
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -92,6 +96,9 @@ func (c *Client) CreateVM(ctx context.Context, s CreateVMSpec, p Progress) (*New
 	}
 	out, err := c.readNewVM(ctx, ref, pi)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.keepNewVM(ctx, what, s.Name, task, ref); err != nil {
 		return nil, err
 	}
 	out.Notes, out.Task = append(t.notes, notes...), task.Reference().Value

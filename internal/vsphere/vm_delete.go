@@ -2,6 +2,7 @@ package vsphere
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/vmware/govmomi/object"
@@ -46,6 +47,10 @@ func (c *Client) DeleteVM(ctx context.Context, reference string, force bool, p P
 	tr := newTracker(p, steps)
 	if v.PowerState != poweredOff {
 		if _, _, err := c.do(ctx, fmt.Sprintf("powering off %s before deleting it", refOf(v)), tr, vm.PowerOff); err != nil {
+			var running *TaskRunningError
+			if errors.As(err, &running) {
+				running.Pending = "this call will not delete the VM: once it is off, call delete_vm again"
+			}
 			return nil, err
 		}
 		res.PoweredOff = true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/vim25/mo"
@@ -79,6 +80,9 @@ func (c *Client) retrieveVM(ctx context.Context, ref types.ManagedObjectReferenc
 	return &vms[0], nil
 }
 
+// undoTimeout bounds removing a VM made despite a cancel (power off, destroy).
+const undoTimeout = 2 * time.Minute
+
 // makeVM runs a task that makes a VM (create or clone) and returns the task and
 // the new VM. When the client cancels and vSphere makes the VM anyway, the VM
 // is removed again and the *CancelledError says so.
@@ -98,10 +102,24 @@ func (c *Client) makeVM(ctx context.Context, what, name string, tr *tracker, sta
 	return task, ref, nil
 }
 
+// keepNewVM is the last step of a create or clone: when the client cancelled
+// after the task had finished but before the answer, the VM is removed again
+// (the client will not read an answer saying it was made).
+func (c *Client) keepNewVM(ctx context.Context, what, name string, task *object.Task, ref types.ManagedObjectReference) error {
+	if ctx.Err() == nil {
+		return nil
+	}
+	ce := &CancelledError{What: what, Task: task.Reference().Value, Refused: "it had already finished", Completed: true}
+	c.undoNewVM(ctx, ce, ref, name)
+	return ce
+}
+
 // undoNewVM removes a VM that a cancelled create or clone made anyway, and
 // records the outcome in e.
 func (c *Client) undoNewVM(ctx context.Context, e *CancelledError, ref types.ManagedObjectReference, name string) {
-	ctx = context.WithoutCancel(ctx)
+	defer c.tasks.cleanup()()
+	ctx, cancel := context.WithTimeout(unlimited(context.WithoutCancel(ctx)), undoTimeout)
+	defer cancel()
 	vm := object.NewVirtualMachine(c.vim, ref)
 	what := fmt.Sprintf("removing VM %s (%s), made despite the cancel", name, ref.Value)
 	if state, err := vm.PowerState(ctx); err == nil && state != types.VirtualMachinePowerStatePoweredOff {
