@@ -79,11 +79,18 @@ func describeRawFault(err error) error {
 	if !ok {
 		return err
 	}
-	what := ""
-	if msg, i := err.Error(), strings.Index(err.Error(), raw.Error()); i > 0 {
-		what = strings.TrimSuffix(strings.TrimSuffix(msg[:i], " "), ":")
+	msg, rawText := err.Error(), raw.Error()
+	i := strings.Index(msg, rawText)
+	if i < 0 {
+		return err // the text already says the fault in its own words
 	}
-	return &FaultError{What: what, Reason: reason, err: err}
+	what := strings.TrimSuffix(strings.TrimSuffix(msg[:i], " "), ":")
+	inWords := &FaultError{What: what, Reason: reason, err: err}
+	if rest := msg[i+len(rawText):]; rest != "" {
+		// Keep what the text says after the fault (an undo's outcome, advice).
+		return &scrubbedError{text: redact.String(inWords.Error() + rest), err: err}
+	}
+	return inWords
 }
 
 // faultCarrier is the innermost error of err's chain that still carries a
