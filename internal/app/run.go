@@ -47,6 +47,7 @@ func Run(ctx context.Context, p Params) error {
 	connect := vsphere.ConnectOptions{
 		User: cfg.VCenterUser, Password: cfg.VCenterPassword,
 		Insecure: cfg.Insecure, CAFile: cfg.CAFile, Logger: log,
+		MaxConcurrency: cfg.VCenterMaxConcurrency,
 	}
 	var sim *simulator.Simulator
 	if cfg.Simulator {

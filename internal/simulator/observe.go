@@ -9,21 +9,37 @@ import (
 	"github.com/vmware/govmomi/simulator"
 )
 
-// observeSOAP routes SOAP POSTs through a handler that reports each request's
-// method (the first element inside the SOAP Body) before serving it. The
-// method-qualified pattern is more specific than the simulator's own "/sdk".
-func observeSOAP(svc *simulator.Service, on func(method string)) {
+// routeSOAP serves SOAP POSTs through a handler that reports each request's
+// method (the first element inside the SOAP Body) before serving it, inside
+// wrap when set. The method-qualified pattern is more specific than the
+// simulator's own "/sdk".
+func routeSOAP(svc *simulator.Service, on func(method string), wrap func(http.Handler) http.Handler) {
 	if svc.ServeMux == nil {
 		svc.ServeMux = http.NewServeMux()
 	}
-	svc.ServeMux.HandleFunc("POST /sdk", func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err == nil {
-			on(soapMethod(body))
-			r.Body = io.NopCloser(bytes.NewReader(body))
-		}
-		svc.ServeSDK(w, r)
-	})
+	h := http.Handler(http.HandlerFunc(svc.ServeSDK))
+	if on != nil {
+		next := h
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			on(RequestMethod(r))
+			next.ServeHTTP(w, r)
+		})
+	}
+	if wrap != nil {
+		h = wrap(h)
+	}
+	svc.ServeMux.Handle("POST /sdk", h)
+}
+
+// RequestMethod returns the SOAP method of a request to /sdk (e.g.
+// "RetrievePropertiesEx") and leaves its body to be read again.
+func RequestMethod(r *http.Request) string {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return "unknown"
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return soapMethod(body)
 }
 
 func soapMethod(body []byte) string {

@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"net/url"
 	"sync"
 
@@ -41,7 +42,15 @@ type Options struct {
 	// OnSOAP, when set, is called with the method name of every SOAP request
 	// the simulator serves (e.g. "RetrievePropertiesEx"), for counting in tests.
 	OnSOAP func(method string)
+	// WrapSOAP, when set, wraps the handler of SOAP requests (POST /sdk), e.g.
+	// to meter them or hold some back in tests; see RequestMethod.
+	WrapSOAP func(http.Handler) http.Handler
 }
+
+// createMu serialises building models: govmomi's simulator appends to a
+// package-level license while creating a vCenter model, a data race when
+// parallel tests start simulators at once.
+var createMu sync.Mutex
 
 // Simulator is a running in-process vCenter or ESXi simulator.
 type Simulator struct {
@@ -71,7 +80,10 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 	if opts.VMsPerPool > 0 {
 		m.Machine = opts.VMsPerPool
 	}
-	if err := m.Create(); err != nil {
+	createMu.Lock()
+	err := m.Create()
+	createMu.Unlock()
+	if err != nil {
 		m.Remove()
 		return nil, fmt.Errorf("creating the simulated inventory: %w", err)
 	}
@@ -84,8 +96,8 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 	password := randomPassword()
 	m.Service.Listen = &url.URL{Host: "127.0.0.1:0", User: url.UserPassword(User, password)}
 	m.Service.TLS = new(tls.Config)
-	if opts.OnSOAP != nil {
-		observeSOAP(m.Service, opts.OnSOAP)
+	if opts.OnSOAP != nil || opts.WrapSOAP != nil {
+		routeSOAP(m.Service, opts.OnSOAP, opts.WrapSOAP)
 	}
 	s := m.Service.NewServer()
 	sim := &Simulator{User: User, Password: password, model: m, server: s}

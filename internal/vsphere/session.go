@@ -41,6 +41,9 @@ type ConnectOptions struct {
 	// marks a cancelled task cancelled yet still completes the operation when
 	// its delay ends, so the embedded simulator and the tests set this.
 	LateCancelWatch time.Duration
+	// MaxConcurrency bounds the requests in flight to vCenter (vcenter_max_concurrency);
+	// 0 means unbounded. Long polls are bounded apart (see vcenter_limit.go).
+	MaxConcurrency int
 }
 
 // Client is the one vCenter session of the server, shared by every MCP session.
@@ -113,7 +116,7 @@ func Connect(ctx context.Context, opts ConnectOptions) (*Client, error) {
 		lateCancelWatch: opts.LateCancelWatch,
 		reloginBackoff:  time.Minute,
 	}
-	rt := soap.RoundTripper(&reloginRoundTripper{next: sc, client: c})
+	rt := soap.RoundTripper(&reloginRoundTripper{next: newVCenterLimit(sc, opts.MaxConcurrency), client: c})
 	if opts.KeepAlive >= 0 {
 		idle := opts.KeepAlive
 		if idle == 0 {
