@@ -31,6 +31,10 @@ type vcenterLimit struct {
 
 	mu      sync.Mutex
 	flights map[string]*flight // coalescable reads in flight, by request
+
+	// maxShared is the most objects an answer may hold and still be shared
+	// (maxSharedObjects; tests lower it).
+	maxShared int
 }
 
 // newVCenterLimit bounds next to maxInFlight ordinary requests (<= 0: unbounded).
@@ -39,6 +43,7 @@ func newVCenterLimit(next soap.RoundTripper, maxInFlight int) *vcenterLimit {
 		next:      next,
 		longPolls: make(chan struct{}, maxLongPolls),
 		flights:   map[string]*flight{},
+		maxShared: maxSharedObjects,
 	}
 	if maxInFlight > 0 {
 		l.slots = make(chan struct{}, maxInFlight)

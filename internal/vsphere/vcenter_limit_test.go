@@ -12,6 +12,7 @@ import (
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25/methods"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/simulator"
@@ -265,6 +266,44 @@ func TestVCenterCoalescing(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestVCenterLargeAnswerNotShared: callers waiting on an answer with more
+// objects than may be shared make their own requests. The limiter is built
+// by hand around a plain session to lower its threshold.
+func TestVCenterLargeAnswerNotShared(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	g := newSOAPGate()
+	sim, err := simulator.Start(ctx, simulator.Options{WrapSOAP: g.wrap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	t.Cleanup(func() { close(g.stop) })
+	vc, err := sim.Client(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newVCenterLimit(vc.Client, 8)
+	l.maxShared = 2
+	vc.RoundTripper = l
+	v, err := view.NewManager(vc).CreateContainerView(ctx, vc.ServiceContent.RootFolder, []string{"VirtualMachine"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.hold("RetrievePropertiesEx")
+	answers := twice(t, g, 2, func(ctx context.Context) (any, error) {
+		var vms []mo.VirtualMachine
+		err := v.Retrieve(ctx, []string{"VirtualMachine"}, []string{"name"}, &vms)
+		return len(vms), err
+	})
+	if served, _ := g.counts(); served != 2 {
+		t.Errorf("RetrievePropertiesEx served %d times, want 2", served)
+	}
+	if answers[0].(int) <= 2 || answers[0] != answers[1] {
+		t.Errorf("want both callers to read the same VMs, more than 2; got %v", answers)
+	}
 }
 
 // twice runs read from two goroutines so that the second joins the first's
