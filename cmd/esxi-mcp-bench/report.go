@@ -80,7 +80,7 @@ func (r *result) writeMarkdown(w io.Writer) {
 	m := r.Memory
 	fmt.Fprintln(w, "\n| memory (one process: simulator, server and clients) | Go heap | peak RSS so far |\n|---|---|---|")
 	fmt.Fprintf(w, "| simulator only, before the server starts | %s | %s |\n", mb(m.before.HeapBytes), mb(m.before.PeakRSS))
-	fmt.Fprintf(w, "| after the server's first list_vms (mirror filled) | %s (server ≈ %s) | %s |\n",
+	fmt.Fprintf(w, "| after the first list_vms (the mirror, if any, filled) | %s (server ≈ %s) | %s |\n",
 		mb(m.afterFill.HeapBytes), mb(m.afterFill.HeapBytes-min(m.before.HeapBytes, m.afterFill.HeapBytes)), mb(m.afterFill.PeakRSS))
 	fmt.Fprintf(w, "| after the load | %s | %s |\n", mb(m.afterLoad.HeapBytes), mb(m.afterLoad.PeakRSS))
 	if l.FirstError != "" {
