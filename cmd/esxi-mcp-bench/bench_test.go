@@ -45,6 +45,9 @@ func TestBenchSmoke(t *testing.T) {
 	if r.SOAP["CreateVM_Task"].Requests < vms {
 		t.Errorf("the meter saw %d CreateVM_Task requests, want at least %d", r.SOAP["CreateVM_Task"].Requests, vms)
 	}
+	if err := r.failures(); err != nil {
+		t.Error(err)
+	}
 	if r.Memory.afterFill.HeapBytes == 0 {
 		t.Error("no heap figure after the first list_vms")
 	}

@@ -42,4 +42,9 @@ func main() {
 		os.Exit(1)
 	}
 	r.writeMarkdown(os.Stdout)
+	if err := r.failures(); err != nil {
+		// After the table, so the run is still on record; CI fails on it.
+		fmt.Fprintln(os.Stderr, "esxi-mcp-bench:", err)
+		os.Exit(1)
+	}
 }

@@ -100,3 +100,15 @@ func (r *result) writeMarkdown(w io.Writer) {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// failures reports calls that failed: a run with any is not a valid measurement.
+func (r *result) failures() error {
+	n := r.Load.Errors
+	for _, op := range r.Ops {
+		n += op.Errors
+	}
+	if n > 0 {
+		return fmt.Errorf("%d calls failed (see the errors after the table)", n)
+	}
+	return nil
+}
