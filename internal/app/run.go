@@ -45,6 +45,9 @@ type Params struct {
 	Reconfigure func() (*config.Config, error)
 	// ShutdownWait is the grace period for calls in flight at shutdown (0: 15 s).
 	ShutdownWait time.Duration
+	// Simulator, with Config.Simulator, is served instead of starting the
+	// embedded one (the benchmark's large inventory); the caller closes it.
+	Simulator *simulator.Simulator
 }
 
 // Run serves until ctx is cancelled or, in stdio mode, the client disconnects.
@@ -85,15 +88,20 @@ func Run(ctx context.Context, p Params) error {
 		User: cfg.VCenterUser, Password: cfg.VCenterPassword,
 		Insecure: cfg.Insecure, CAFile: cfg.CAFile, Logger: log,
 		Observe: m.VCenterRequest, OnRelogin: m.Relogin,
+		MaxConcurrency: cfg.VCenterMaxConcurrency,
 	}
 	var sim *simulator.Simulator
-	if cfg.Simulator {
+	if cfg.Simulator && p.Simulator != nil {
+		sim = p.Simulator
+	} else if cfg.Simulator {
 		var err error
 		sim, err = simulator.Start(ctx, simulator.Options{})
 		if err != nil {
 			return fmt.Errorf("starting the embedded simulator: %w", err)
 		}
 		defer sim.Close()
+	}
+	if sim != nil {
 		log.Info("embedded vCenter simulator running", "url", sim.URL.String())
 		connect.URL, connect.User, connect.Password = sim.URL, sim.User, sim.Password
 		connect.CAFile, connect.Insecure = sim.CAFile, false

@@ -14,13 +14,14 @@ import (
 // method (the first element inside the SOAP Body) and the object it is called
 // on before serving it: it reports the method to on and the whole body to
 // onBody (either may be nil), and makes a cancel hold (see cancels.honour).
+// wrap, when set, wraps that handler (to meter requests or hold some back).
 // The method-qualified pattern is more specific than the simulator's own "/sdk".
-func observeSOAP(m *simulator.Model, on func(method string), onBody func(method string, body []byte), c *cancels) {
+func observeSOAP(m *simulator.Model, on func(method string), onBody func(method string, body []byte), c *cancels, wrap func(http.Handler) http.Handler) {
 	svc := m.Service
 	if svc.ServeMux == nil {
 		svc.ServeMux = http.NewServeMux()
 	}
-	svc.ServeMux.HandleFunc("POST /sdk", func(w http.ResponseWriter, r *http.Request) {
+	h := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err == nil {
 			method, this := soapCall(body)
@@ -36,7 +37,23 @@ func observeSOAP(m *simulator.Model, on func(method string), onBody func(method 
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		svc.ServeSDK(w, r)
-	})
+	}))
+	if wrap != nil {
+		h = wrap(h)
+	}
+	svc.ServeMux.Handle("POST /sdk", h)
+}
+
+// RequestMethod returns the SOAP method of a request to /sdk (e.g.
+// "RetrievePropertiesEx") and leaves its body to be read again.
+func RequestMethod(r *http.Request) string {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return "unknown"
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	method, _ := soapCall(body)
+	return method
 }
 
 // soapCall returns a SOAP request's method and the object it is called on (_this).

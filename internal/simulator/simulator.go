@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"net/url"
 	"sync"
 
@@ -44,7 +45,15 @@ type Options struct {
 	// OnSOAPBody, when set, is called with the method name and the whole
 	// SOAP request body, for tests that check what a request carried.
 	OnSOAPBody func(method string, body []byte)
+	// WrapSOAP, when set, wraps the handler of SOAP requests (POST /sdk), e.g.
+	// to meter them or hold some back in tests; see RequestMethod.
+	WrapSOAP func(http.Handler) http.Handler
 }
+
+// createMu serialises building models: govmomi's simulator appends to a
+// package-level license while creating a vCenter model, a data race when
+// parallel tests start simulators at once.
+var createMu sync.Mutex
 
 // Simulator is a running in-process vCenter or ESXi simulator.
 type Simulator struct {
@@ -75,7 +84,10 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 	if opts.VMsPerPool > 0 {
 		m.Machine = opts.VMsPerPool
 	}
-	if err := m.Create(); err != nil {
+	createMu.Lock()
+	err := m.Create()
+	createMu.Unlock()
+	if err != nil {
 		m.Remove()
 		return nil, fmt.Errorf("creating the simulated inventory: %w", err)
 	}
@@ -89,7 +101,7 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 	m.Service.Listen = &url.URL{Host: "127.0.0.1:0", User: url.UserPassword(User, password)}
 	m.Service.TLS = new(tls.Config)
 	c := &cancels{m: m, pending: map[*simulator.Task]chan struct{}{}}
-	observeSOAP(m, opts.OnSOAP, opts.OnSOAPBody, c)
+	observeSOAP(m, opts.OnSOAP, opts.OnSOAPBody, c, opts.WrapSOAP)
 	s := m.Service.NewServer()
 	sim := &Simulator{User: User, Password: password, model: m, server: s, cancels: c}
 	u := *s.URL

@@ -78,6 +78,7 @@ func New(t testing.TB, opts Options) *Env {
 	vs, err := vsphere.Connect(ctx, vsphere.ConnectOptions{
 		URL: sim.URL, User: sim.User, Password: sim.Password, CAFile: sim.CAFile,
 		KeepAlive: -1, Logger: log,
+		MaxConcurrency: config.DefaultVCenterMaxConcurrency,
 	})
 	if err != nil {
 		t.Fatalf("connecting to simulator: %v", err)

@@ -39,6 +39,9 @@ type ConnectOptions struct {
 	Observe func(method string, err error)
 	// OnRelogin, when set, is called after each successful re-login (metrics).
 	OnRelogin func()
+	// MaxConcurrency bounds the requests in flight to vCenter (vcenter_max_concurrency);
+	// 0 means unbounded. Long polls are bounded apart (see vcenter_limit.go).
+	MaxConcurrency int
 }
 
 // Client is the one vCenter session of the server, shared by every MCP session.
@@ -115,11 +118,13 @@ func Connect(ctx context.Context, opts ConnectOptions) (*Client, error) {
 		tasks:          newTaskState(),
 		reloginBackoff: time.Minute,
 	}
+	// Requests coalesced or waiting for a slot are not sent, so the observer
+	// (metrics) sits inside the limit and counts only what reaches vCenter.
 	var base soap.RoundTripper = sc
 	if opts.Observe != nil {
 		base = &observeRoundTripper{next: sc, observe: opts.Observe}
 	}
-	rt := soap.RoundTripper(&reloginRoundTripper{next: base, client: c})
+	rt := soap.RoundTripper(&reloginRoundTripper{next: newVCenterLimit(base, opts.MaxConcurrency), client: c})
 	if opts.KeepAlive >= 0 {
 		idle := opts.KeepAlive
 		if idle == 0 {

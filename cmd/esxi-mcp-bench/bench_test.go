@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBenchSmoke runs the whole harness on a tiny inventory, so that it keeps
+// working; it checks that every operation ran without error and that the
+// counts are sane, never how fast anything was.
+func TestBenchSmoke(t *testing.T) {
+	const vms = 24
+	r, err := run(context.Background(), options{
+		VMs: vms, Duration: 300 * time.Millisecond, Sessions: 2, Workers: 2,
+		Reps: 3, Budget: time.Minute, MaxConcurrency: 4,
+	}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.TotalVMs < vms {
+		t.Errorf("the inventory holds %d VMs, want at least the %d added", r.TotalVMs, vms)
+	}
+	if len(r.Ops) != 11 {
+		t.Errorf("measured %d operation rows, want 11", len(r.Ops))
+	}
+	for _, op := range r.Ops {
+		if len(op.Samples) != 3 || op.Errors != 0 {
+			t.Errorf("%s by %s: %d calls, %d failed (%v); want 3 without error", op.Op, op.By, len(op.Samples), op.Errors, op.Err)
+		}
+		if op.Requests < 1 || op.Bytes <= 0 {
+			t.Errorf("%s by %s: %.1f SOAP requests, %.0f bytes per call; every operation reaches the simulator", op.Op, op.By, op.Requests, op.Bytes)
+		}
+		if (op.By == byPlainPage || op.By == byPlainAll) && op.Names != r.TotalVMs {
+			t.Errorf("%s by %s read %d VMs, want all %d", op.Op, op.By, op.Names, r.TotalVMs)
+		}
+	}
+	if r.Load.Calls == 0 || r.Load.Errors != 0 || r.Load.Unfinished != 0 {
+		t.Errorf("load: %d calls answered, %d errors (%s), %d unfinished; want some, none, none",
+			r.Load.Calls, r.Load.Errors, r.Load.FirstError, r.Load.Unfinished)
+	}
+	if r.SOAP["CreateVM_Task"].Requests < vms {
+		t.Errorf("the meter saw %d CreateVM_Task requests, want at least %d", r.SOAP["CreateVM_Task"].Requests, vms)
+	}
+	if err := r.failures(); err != nil {
+		t.Error(err)
+	}
+	if r.Memory.afterFill.HeapBytes == 0 {
+		t.Error("no heap figure after the first list_vms")
+	}
+
+	var out bytes.Buffer
+	r.writeMarkdown(&out)
+	for _, want := range []string{"| list_vms first page (limit 100) |", "| get_vm by name |", "| power_on_vm by name |",
+		"| get_vm_stats (latest sample) |", byPlainPage, "| calls answered |", "peak RSS"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the report lacks %q:\n%s", want, out.String())
+		}
+	}
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/simulator"
+)
+
+// Who made the calls of an operation.
+const (
+	byServer     = "this server (MCP, Streamable HTTP)"
+	byPlainPage  = "plain govmomi: names, then the page"
+	byPlainAll   = "plain govmomi: one retrieval of everything"
+	byPlainFind  = "plain govmomi: names, then the VM"
+	byPlainQuery = "plain govmomi: names, then QueryPerf"
+	byPlainPower = "plain govmomi: names, then PowerOn and its task"
+)
+
+// opResult is one operation measured for one client.
+type opResult struct {
+	Op, By  string
+	Samples []time.Duration
+	// SOAP requests and bytes per call, seen at the simulator.
+	Requests, Bytes float64
+	Errors          int
+	Err             error // the first error
+	Names           int   // VM names the plain client read on its last call (list operations)
+}
+
+// measureOps times each operation through the server and, beside it, the
+// same reads by the plain client. VMs powered on by power_on_vm are the ones
+// whose stats are read afterwards: the server skips the performance query of
+// a VM that is off.
+func measureOps(ctx context.Context, o options, m *meter, cs *mcp.ClientSession, plain *plainClient, log io.Writer) ([]opResult, error) {
+	n := o.VMs
+	// VMs are added off. The server powers on bulk VMs 0, 1, ... and the plain
+	// client Reps, Reps+1, ...; their stats are then read from those.
+	serverOn, plainOn := 1, 1
+	serverVM := func(i int) string { return simulator.BulkVMName(i % serverOn) }
+	plainVM := func(i int) string { return simulator.BulkVMName(o.Reps + i%plainOn) }
+	spread := func(i int) string { return simulator.BulkVMName((i * 7919) % n) }
+	call := func(name string, args func(i int) map[string]any) func(int) (int, error) {
+		return func(i int) (int, error) { return 0, callTool(ctx, cs, name, args(i)) }
+	}
+	type step struct {
+		op, by string
+		fn     func(i int) (names int, err error)
+		done   func(calls int)
+	}
+	steps := []step{
+		{"list_vms first page (limit 100)", byServer, call("list_vms", func(int) map[string]any { return map[string]any{"limit": 100} }), nil},
+		{"list_vms first page (limit 100)", byPlainPage, func(int) (int, error) { return plain.page(ctx, 100) }, nil},
+		{"list_vms first page (limit 100)", byPlainAll, func(int) (int, error) { return plain.everything(ctx) }, nil},
+		{"list_vms limit 1000", byServer, call("list_vms", func(int) map[string]any { return map[string]any{"limit": 1000} }), nil},
+		{"list_vms limit 1000", byPlainPage, func(int) (int, error) { return plain.page(ctx, 1000) }, nil},
+		{"get_vm by name", byServer, call("get_vm", func(i int) map[string]any { return map[string]any{"name": spread(i)} }), nil},
+		{"get_vm by name", byPlainFind, func(i int) (int, error) { return 0, plain.getVM(ctx, spread(i)) }, nil},
+		{"power_on_vm by name", byServer, call("power_on_vm", func(i int) map[string]any { return map[string]any{"name": simulator.BulkVMName(i)} }),
+			func(calls int) { serverOn = calls }},
+		{"power_on_vm by name", byPlainPower, func(i int) (int, error) { return 0, plain.powerOn(ctx, simulator.BulkVMName(o.Reps+i)) },
+			func(calls int) { plainOn = calls }},
+		{"get_vm_stats (latest sample)", byServer, call("get_vm_stats", func(i int) map[string]any { return map[string]any{"name": serverVM(i)} }), nil},
+		{"get_vm_stats (latest sample)", byPlainQuery, func(i int) (int, error) { return 0, plain.stats(ctx, plainVM(i)) }, nil},
+	}
+	var out []opResult
+	for _, s := range steps {
+		r := measure(ctx, m, o.Reps, o.Budget, s.fn)
+		r.Op, r.By = s.op, s.by
+		if s.done != nil {
+			s.done(len(r.Samples))
+		}
+		fmt.Fprintf(log, "  %-32s %-48s median %s over %d calls\n", r.Op, r.By, median(r.Samples).Round(time.Millisecond), len(r.Samples))
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// measure calls fn reps times, or until the budget is spent (0: no budget)
+// after at least minSamples calls, and reports the calls' durations and their
+// SOAP traffic per call as seen at the simulator (which includes anything the
+// server does in the background meanwhile).
+func measure(ctx context.Context, m *meter, reps int, budget time.Duration, fn func(int) (int, error)) opResult {
+	var r opResult
+	before, start := m.snapshot(), time.Now()
+	for i := 0; i < reps && ctx.Err() == nil; i++ {
+		if budget > 0 && i >= minSamples && time.Since(start) > budget {
+			break
+		}
+		t0 := time.Now()
+		names, err := fn(i)
+		r.Samples = append(r.Samples, time.Since(t0))
+		r.Names = names
+		if err != nil {
+			r.Errors++
+			if r.Err == nil {
+				r.Err = err
+			}
+		}
+	}
+	if n := float64(len(r.Samples)); n > 0 {
+		d := m.snapshot().minus(before)
+		r.Requests, r.Bytes = float64(d.Requests)/n, float64(d.Bytes)/n
+	}
+	return r
+}

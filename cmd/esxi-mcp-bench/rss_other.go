@@ -1,0 +1,6 @@
+//go:build !linux
+
+package main
+
+// peakRSS is unknown outside Linux.
+func peakRSS() uint64 { return 0 }
