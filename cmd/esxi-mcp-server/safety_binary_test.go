@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -164,7 +166,7 @@ func TestStdioConsent(t *testing.T) {
 			return &mcp.ElicitResult{Action: a}, nil
 		},
 	})
-	var stderr strings.Builder
+	var stderr lockedBuffer // the process writes it while the test reads it
 	cmd := exec.Command(bin, "-c", cfg, "--transport", "stdio")
 	cmd.Stderr = &stderr
 	cs, err := c.Connect(context.Background(), &mcp.CommandTransport{Command: cmd}, nil)
@@ -207,4 +209,22 @@ func TestStdioConsent(t *testing.T) {
 	if strings.Contains(string(b), sim.Password) || strings.Contains(stderr.String(), sim.Password) {
 		t.Error("the vCenter password reached the audit file or the log")
 	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for one writer and concurrent readers.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/apikeys"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/audit"
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/toolcalls"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/vsphere"
 )
 
@@ -37,8 +38,9 @@ const firstRoundTripProtocol = "2026-07-28"
 
 // callGate runs before a tool's handler. It returns an error to refuse the
 // call, a result carrying input requests to ask the client first, or neither
-// to let the handler run.
-type callGate func(ctx context.Context, req *mcp.CallToolRequest, t *mcp.Tool) (*mcp.CallToolResult, error)
+// to let the handler run. When a person approved the call, approved is the id
+// of the VM they were shown.
+type callGate func(ctx context.Context, req *mcp.CallToolRequest, t *mcp.Tool) (res *mcp.CallToolResult, approved string, err error)
 
 // gated puts gate in front of a typed handler; a nil gate changes nothing.
 func gated[In, Out any](gate callGate, t *mcp.Tool, h mcp.ToolHandlerFor[In, Out]) mcp.ToolHandlerFor[In, Out] {
@@ -47,12 +49,42 @@ func gated[In, Out any](gate callGate, t *mcp.Tool, h mcp.ToolHandlerFor[In, Out
 	}
 	return func(ctx context.Context, req *mcp.CallToolRequest, in In) (*mcp.CallToolResult, Out, error) {
 		var zero Out
-		res, err := gate(ctx, req, t)
+		res, approved, err := gate(ctx, req, t)
 		if err != nil || res != nil {
 			return res, zero, err
 		}
+		if approved != "" {
+			// The approval is for the VM the person was shown: act on it by
+			// its id, so that a rename, move or look-alike made while they
+			// decided cannot redirect the call to another VM.
+			if in, err = withVMID(in, approved); err != nil {
+				return nil, zero, err
+			}
+		}
 		return h(ctx, req, in)
 	}
+}
+
+// withVMID returns in with its VM reference (the "name" argument) replaced by
+// a managed object id.
+func withVMID[In any](in In, id string) (In, error) {
+	var out In
+	b, err := json.Marshal(in)
+	if err != nil {
+		return out, fmt.Errorf("binding the approval to VM %s: %w", id, err)
+	}
+	m := map[string]any{}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return out, fmt.Errorf("binding the approval to VM %s: %w", id, err)
+	}
+	m["name"] = id
+	if b, err = json.Marshal(m); err == nil {
+		err = json.Unmarshal(b, &out)
+	}
+	if err != nil {
+		return out, fmt.Errorf("binding the approval to VM %s: %w", id, err)
+	}
+	return out, nil
 }
 
 // consent asks a person, through MCP elicitation, to approve each call of a
@@ -88,28 +120,28 @@ func newConsent(vs *vsphere.Client, mode string, timeout time.Duration) *consent
 	return &consent{mode: mode, timeout: timeout, vs: vs, now: time.Now, pending: map[string]approvalRequest{}}
 }
 
-func (c *consent) gate(ctx context.Context, req *mcp.CallToolRequest, t *mcp.Tool) (*mcp.CallToolResult, error) {
+func (c *consent) gate(ctx context.Context, req *mcp.CallToolRequest, t *mcp.Tool) (*mcp.CallToolResult, string, error) {
 	if c.mode == ConfirmNever {
-		return nil, nil
+		return nil, "", nil
 	}
 	rec := recordOf(ctx)
 	if caps := req.ClientCapabilities(); caps == nil || caps.Elicitation == nil {
 		if c.mode == ConfirmAuto {
-			return nil, nil
+			return nil, "", nil
 		}
 		rec.refuse(audit.OutcomeDenied)
-		return nil, fmt.Errorf("%s needs a person's approval (confirm_destructive is %q), but this MCP client did not declare the elicitation capability, so the server cannot ask; nothing was changed. "+
+		return nil, "", fmt.Errorf("%s needs a person's approval (confirm_destructive is %q), but this MCP client did not declare the elicitation capability, so the server cannot ask; nothing was changed. "+
 			"Use an MCP client that supports elicitation, or ask the server's administrator to set confirm_destructive to %q", t.Name, ConfirmAlways, ConfirmAuto)
 	}
 	args := canonicalArguments(req.Params.Arguments)
 	if req.Params.RequestState != "" || req.Params.InputResponses != nil {
-		return nil, c.answered(req, t, args, rec)
+		return c.answered(req, t, args, rec)
 	}
 
 	name := stringArgument(req.Params.Arguments, "name")
 	facts, err := c.vs.DescribeForConsent(ctx, name)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	rec.target = &audit.Target{ID: facts.VM.ID, Name: facts.VM.Name, Path: facts.VM.Path}
 	question := consentQuestion(t, req.Params.Arguments, facts)
@@ -118,37 +150,45 @@ func (c *consent) gate(ctx context.Context, req *mcp.CallToolRequest, t *mcp.Too
 
 	if answersInline(req) {
 		ectx, cancel := context.WithTimeout(ctx, c.timeout)
+		resume := toolcalls.Yield(ctx) // a person may take minutes: free the call's place meanwhile
 		res, err := req.Session.Elicit(ectx, params)
+		resume()
 		cancel()
 		if err != nil {
 			rec.refuse(audit.OutcomeDeclined)
 			if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-				return nil, fmt.Errorf("the user declined (no answer within %s): %s was not changed", c.timeout, facts.Subject())
+				return nil, "", fmt.Errorf("the user declined (no answer within %s): %s was not changed", c.timeout, facts.Subject())
 			}
-			return nil, fmt.Errorf("the user declined (the question got no valid answer: %v): %s was not changed", err, facts.Subject())
+			return nil, "", fmt.Errorf("the user declined (the question got no valid answer: %v): %s was not changed", err, facts.Subject())
 		}
-		return nil, decide(res, facts, rec)
+		if err := decide(res, facts, rec); err != nil {
+			return nil, "", err
+		}
+		return nil, facts.VM.ID, nil
 	}
 
 	token, err := c.remember(approvalRequest{session: callerIdentity(req), tool: t.Name, args: args, facts: facts})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return &mcp.CallToolResult{InputRequests: mcp.InputRequestMap{consentInput: params}, RequestState: token}, nil
+	return &mcp.CallToolResult{InputRequests: mcp.InputRequestMap{consentInput: params}, RequestState: token}, "", nil
 }
 
 // answered handles the retry of a call that carried a question: the token
 // must be one this server issued for this session, tool and arguments, and
 // unused and unexpired; it is spent whatever the answer.
-func (c *consent) answered(req *mcp.CallToolRequest, t *mcp.Tool, args string, rec *callRecord) error {
+func (c *consent) answered(req *mcp.CallToolRequest, t *mcp.Tool, args string, rec *callRecord) (*mcp.CallToolResult, string, error) {
 	a, ok := c.take(req.Params.RequestState)
 	if !ok || a.session != callerIdentity(req) || a.tool != t.Name || a.args != args {
 		rec.refuse(audit.OutcomeDenied)
-		return fmt.Errorf("this approval does not belong to this call (it was already used, has expired, or was given for other arguments); nothing was changed. Call %s again to ask the user", t.Name)
+		return nil, "", fmt.Errorf("this approval does not belong to this call (it was already used, has expired, or was given for other arguments); nothing was changed. Call %s again to ask the user", t.Name)
 	}
 	rec.target = &audit.Target{ID: a.facts.VM.ID, Name: a.facts.VM.Name, Path: a.facts.VM.Path}
 	res, _ := req.Params.InputResponses[consentInput].(*mcp.ElicitResult)
-	return decide(res, a.facts, rec)
+	if err := decide(res, a.facts, rec); err != nil {
+		return nil, "", err
+	}
+	return nil, a.facts.VM.ID, nil
 }
 
 // decide turns the person's answer into go (nil) or a refusal.

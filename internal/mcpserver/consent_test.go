@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/vmware/govmomi/property"
+	"github.com/vmware/govmomi/vim25/mo"
+	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/mcpserver"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/testenv"
@@ -278,4 +281,43 @@ func argumentsFor(t *testing.T, tool *mcp.Tool) map[string]any {
 		}
 	}
 	return args
+}
+
+// TestConsentActsOnTheVMShown: the approval is for the VM the person was
+// shown. If, while they decide, that VM is renamed and another VM takes its
+// name, the approved power off still acts on the VM shown (by its id), and
+// the look-alike is left alone — checked in vSphere by managed object id.
+func TestConsentActsOnTheVMShown(t *testing.T) {
+	const lookalike = "DC0_H0_VM0" // poweredOn too
+	var e *testenv.Env
+	p := &person{answer: func() (*mcp.ElicitResult, error) {
+		renameVM(t, e, consentVM, "renamed-while-asking")
+		renameVM(t, e, lookalike, consentVM)
+		return approve()
+	}}
+	e, _ = consentEnv(t, mcpserver.ConfirmAuto, p, nil)
+	shown, other := mustVM(t, e, consentVM).Self, mustVM(t, e, lookalike).Self
+	if powerOf(t, e, shown) != "poweredOn" || powerOf(t, e, other) != "poweredOn" {
+		t.Fatalf("fixture: want %s and %s poweredOn", consentVM, lookalike)
+	}
+
+	res := e.Call(t, "power_off_vm", map[string]any{"name": consentVM})
+	if res.IsError {
+		t.Fatalf("approved power off failed: %s", testenv.Text(res))
+	}
+	if got := powerOf(t, e, shown); got != "poweredOff" {
+		t.Errorf("the VM the person approved (%s) is %s, want poweredOff", shown.Value, got)
+	}
+	if got := powerOf(t, e, other); got != "poweredOn" {
+		t.Errorf("the look-alike that took the name (%s) is %s: the approval was redirected", other.Value, got)
+	}
+}
+
+func powerOf(t *testing.T, e *testenv.Env, ref types.ManagedObjectReference) string {
+	t.Helper()
+	var vm mo.VirtualMachine
+	if err := property.DefaultCollector(e.Vim).RetrieveOne(context.Background(), ref, []string{"runtime.powerState"}, &vm); err != nil {
+		t.Fatal(err)
+	}
+	return string(vm.Runtime.PowerState)
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -52,6 +53,15 @@ func Middleware(opts Options) mcp.Middleware {
 	if opts.MaxConcurrent > 0 {
 		slots = make(chan struct{}, opts.MaxConcurrent)
 	}
+	// Only names of tools that answered become labels: a client cannot make
+	// up label values, even on the busy path (before the tool is known).
+	var known sync.Map
+	label := func(name string) string {
+		if _, ok := known.Load(name); ok {
+			return name
+		}
+		return "unknown"
+	}
 	return func(next mcp.MethodHandler) mcp.MethodHandler {
 		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 			p, ok := req.GetParams().(*mcp.CallToolParamsRaw)
@@ -61,10 +71,12 @@ func Middleware(opts Options) mcp.Middleware {
 			done := opts.Metrics.ToolCallStarted()
 			if slots != nil {
 				if res := acquire(ctx, slots, opts); res != nil {
-					done(p.Name, metrics.OutcomeBusy)
+					done(label(p.Name), metrics.OutcomeBusy)
 					return res, nil
 				}
-				defer func() { <-slots }()
+				s := &slot{slots: slots, held: true}
+				ctx = context.WithValue(ctx, slotKey{}, s)
+				defer s.release()
 			}
 			res, err := next(ctx, method, req)
 			ctr, _ := res.(*mcp.CallToolResult)
@@ -74,11 +86,53 @@ func Middleware(opts Options) mcp.Middleware {
 				done("unknown", metrics.OutcomeError)
 				return res, err
 			case ctr.IsError:
+				known.Store(p.Name, true)
 				done(p.Name, metrics.OutcomeToolError)
 			default:
+				known.Store(p.Name, true)
 				done(p.Name, metrics.OutcomeOK)
 			}
 			return capAnswer(ctr, opts.MaxAnswerBytes), nil
+		}
+	}
+}
+
+// slot is the place a running call holds among max_concurrent_calls.
+type slot struct {
+	slots chan struct{}
+	mu    sync.Mutex
+	held  bool
+}
+
+type slotKey struct{}
+
+func (s *slot) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.held {
+		<-s.slots
+		s.held = false
+	}
+}
+
+// Yield gives up the calling tool call's place among max_concurrent_calls
+// while it waits for a person (a consent question can stay unanswered for
+// minutes, and must not make every other call wait); resume takes a place
+// again, waiting for one as long as ctx allows. Outside the guard both do
+// nothing.
+func Yield(ctx context.Context) (resume func()) {
+	s, ok := ctx.Value(slotKey{}).(*slot)
+	if !ok {
+		return func() {}
+	}
+	s.release()
+	return func() {
+		select {
+		case s.slots <- struct{}{}:
+			s.mu.Lock()
+			s.held = true
+			s.mu.Unlock()
+		case <-ctx.Done():
 		}
 	}
 }
