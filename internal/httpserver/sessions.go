@@ -103,15 +103,30 @@ func (w *sessionIDWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach flushing and deadlines.
 func (w *sessionIDWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// isInitialize peeks at a (buffered, see withDeadlines) JSON-RPC body.
+// isInitialize peeks at a (buffered, see withDeadlines) JSON-RPC body: one
+// message, or a batch (which older protocol versions accept) holding an
+// initialize anywhere.
 func isInitialize(r *http.Request) bool {
 	body, err := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	if err != nil {
 		return false
 	}
-	var msg struct {
+	type message struct {
 		Method string `json:"method"`
 	}
-	return json.Unmarshal(body, &msg) == nil && msg.Method == "initialize"
+	var msg message
+	if json.Unmarshal(body, &msg) == nil {
+		return msg.Method == "initialize"
+	}
+	var batch []message
+	if json.Unmarshal(body, &batch) != nil {
+		return false
+	}
+	for _, m := range batch {
+		if m.Method == "initialize" {
+			return true
+		}
+	}
+	return false
 }
