@@ -176,6 +176,17 @@ func (c *Client) Close(ctx context.Context) error {
 	}
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), logoutTimeout)
 	defer cancel()
+	// A re-login already under way would leave its new session behind if it
+	// finished after the logout: let it finish (bounded) and log that one out.
+	c.loginMu.Lock()
+	f := c.flight
+	c.loginMu.Unlock()
+	if f != nil {
+		select {
+		case <-f.done:
+		case <-lctx.Done():
+		}
+	}
 	if err := c.sm.Logout(lctx); err != nil {
 		return fmt.Errorf("logging out of %s: %w", c.host, err)
 	}

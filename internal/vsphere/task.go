@@ -197,7 +197,12 @@ func (c *Client) runTask(ctx context.Context, t *object.Task, what string, tr *t
 			case ctx.Err() != nil:
 				return nil, c.cancelTask(ctx, t, what)
 			case wctx.Err() != nil:
-				return nil, c.stillRunning(ctx, t, what, context.Cause(wctx))
+				// The limit may have raced the task's end: answer what vSphere says now.
+				now, rerr := c.readTask(ctx, t.Reference())
+				if rerr == nil && isFinal(now) {
+					return c.finished(ctx, t, what, tr, now)
+				}
+				return nil, c.stillRunning(t, what, context.Cause(wctx), now)
 			}
 			// The wait failed, not (as far as we know) the task: read it again.
 			lastErr = err
@@ -249,15 +254,15 @@ func (c *Client) finished(ctx context.Context, t *object.Task, what string, tr *
 
 // stillRunning is the answer when the server stops waiting for a task that
 // has not ended: its state as vSphere reports it now.
-func (c *Client) stillRunning(ctx context.Context, t *object.Task, what string, why error) error {
+func (c *Client) stillRunning(t *object.Task, what string, why error, now *types.TaskInfo) error {
 	e := &TaskRunningError{What: what, Task: t.Reference().Value, State: string(types.TaskInfoStateRunning), Reason: "the wait limit passed"}
 	if errors.Is(why, errShuttingDown) {
 		e.Reason = "the server is shutting down"
 	} else if d := c.tasks.waitLimit(); d > 0 {
 		e.Reason = fmt.Sprintf("task_wait_seconds (%s) passed", d)
 	}
-	if info, err := c.readTask(ctx, t.Reference()); err == nil && info != nil {
-		e.State, e.Progress = string(info.State), info.Progress
+	if now != nil {
+		e.State, e.Progress = string(now.State), now.Progress
 	}
 	c.log.Info("answering while a vSphere task still runs", "task", e.Task, "what", what, "reason", e.Reason)
 	return e
@@ -328,10 +333,18 @@ func (c *Client) settle(ctx context.Context, t *object.Task) (*types.TaskInfo, e
 // the server always learns the task: a cancel that arrived meanwhile then
 // cancels the task rather than leaving it unknown.
 func (c *Client) do(ctx context.Context, what string, tr *tracker, start func(context.Context) (*object.Task, error)) (*object.Task, *types.TaskInfo, error) {
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), startTimeout)
+	if ctx.Err() != nil {
+		return nil, nil, fmt.Errorf("%s was cancelled by the client before vSphere was asked; nothing was changed: %w", what, ctx.Err())
+	}
+	// Detached, except while the request still waits for a connection to
+	// vCenter: a caller that gives up then has changed nothing.
+	sctx, cancel := context.WithTimeout(withCallerDone(context.WithoutCancel(ctx), ctx), startTimeout)
 	t, err := start(sctx)
 	cancel()
 	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			return nil, nil, fmt.Errorf("%s was cancelled by the client before vSphere was asked; nothing was changed: %w", what, ctx.Err())
+		}
 		return nil, nil, describeFault(what, err)
 	}
 	info, err := c.runTask(ctx, t, what, tr)

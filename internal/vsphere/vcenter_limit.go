@@ -73,11 +73,31 @@ func (l *vcenterLimit) within(ctx context.Context, sem chan struct{}, req, res s
 			case sem <- struct{}{}:
 			case <-ctx.Done():
 				return fmt.Errorf("waiting for a free connection to vCenter (%d in flight): %w", cap(sem), ctx.Err())
+			case <-callerDone(ctx):
+				// A request detached from its caller to be sure to reach vCenter
+				// (a task start) is not sent once the caller has given up first.
+				return fmt.Errorf("waiting for a free connection to vCenter (%d in flight): %w", cap(sem), context.Canceled)
 			}
 		}
 		defer func() { <-sem }()
 	}
 	return l.next.RoundTrip(ctx, req, res)
+}
+
+type callerDoneKey struct{}
+
+// withCallerDone marks a context detached from its caller (see Client.do)
+// with the caller's Done channel: the limiter stops waiting for a slot when
+// the caller gives up, before anything was sent.
+func withCallerDone(detached context.Context, caller context.Context) context.Context {
+	return context.WithValue(detached, callerDoneKey{}, caller.Done())
+}
+
+// callerDone is the Done channel of the caller a context was detached from,
+// or nil (which never fires).
+func callerDone(ctx context.Context) <-chan struct{} {
+	ch, _ := ctx.Value(callerDoneKey{}).(<-chan struct{})
+	return ch
 }
 
 // isLongPoll reports whether req may wait on vCenter's side for changes: the
