@@ -47,4 +47,6 @@ func TestNoStartAfterTheCallerGaveUp(t *testing.T) {
 
 type soapFunc func(ctx context.Context, req, res soap.HasFault) error
 
-func (f soapFunc) RoundTrip(ctx context.Context, req, res soap.HasFault) error { return f(ctx, req, res) }
+func (f soapFunc) RoundTrip(ctx context.Context, req, res soap.HasFault) error {
+	return f(ctx, req, res)
+}
