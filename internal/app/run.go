@@ -82,6 +82,10 @@ func Run(ctx context.Context, p Params) error {
 			return err
 		}
 		defer auditLog.Close()
+		if err := m.RegisterCounterFunc("audit_write_failures_total", "Audit lines that could not be written (the call went on).",
+			func() float64 { return float64(auditLog.Failures()) }); err != nil {
+			return fmt.Errorf("registering the audit metric: %w", err)
+		}
 	}
 
 	connect := vsphere.ConnectOptions{

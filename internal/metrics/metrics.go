@@ -136,3 +136,14 @@ func (m *Metrics) RegisterGaugeFunc(name, help string, f func() float64) error {
 		Namespace: Namespace, Name: name, Help: help,
 	}, f))
 }
+
+// RegisterCounterFunc adds a counter read from f at every scrape (a total the
+// code already keeps, e.g. the audit log's failed writes).
+func (m *Metrics) RegisterCounterFunc(name, help string, f func() float64) error {
+	if m == nil {
+		return nil
+	}
+	return m.reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Namespace: Namespace, Name: name, Help: help,
+	}, f))
+}
