@@ -40,16 +40,16 @@ import (
 var ErrNotLive = errors.New("the inventory mirror is not receiving updates from vCenter")
 
 type fenceState struct {
-	mu          sync.Mutex
-	started     uint64 // rounds started
-	done        uint64 // the last round applied
-	wanted      bool   // a Fence waits: make the next round quick
-	longWait    bool   // a long WaitForUpdatesEx is in flight
-	cancelSent  bool
-	lastCancel  time.Time
-	pc          *property.Collector
-	changed     chan struct{} // closed and replaced when done advances or the stream breaks
-	broken      bool
+	mu         sync.Mutex
+	started    uint64 // rounds started
+	done       uint64 // the last round applied
+	wanted     bool   // a Fence waits: make the next round quick
+	longWait   bool   // a long WaitForUpdatesEx is in flight
+	cancelSent bool
+	lastCancel time.Time
+	pc         *property.Collector
+	changed    chan struct{} // closed and replaced when done advances or the stream breaks
+	broken     bool
 }
 
 func (f *fenceState) init() { f.changed = make(chan struct{}) }

@@ -65,7 +65,9 @@ func (v *View) Datacenter(id string) *Datacenter { return v.s.datacenters[id] }
 
 // Hosts, Computes, Datastores, Networks, Folders, Pools and Datacenters list
 // every object of a kind, sorted by name then id.
-func (v *View) Hosts() []*Host { return sorted(v.s.hosts, func(h *Host) (string, string) { return h.Name, h.ID }) }
+func (v *View) Hosts() []*Host {
+	return sorted(v.s.hosts, func(h *Host) (string, string) { return h.Name, h.ID })
+}
 func (v *View) Computes() []*Compute {
 	return sorted(v.s.computes, func(c *Compute) (string, string) { return c.Name, c.ID })
 }
@@ -78,7 +80,9 @@ func (v *View) Networks() []*Network {
 func (v *View) Folders() []*Folder {
 	return sorted(v.s.folders, func(f *Folder) (string, string) { return f.Name, f.ID })
 }
-func (v *View) Pools() []*Pool { return sorted(v.s.pools, func(p *Pool) (string, string) { return p.Name, p.ID }) }
+func (v *View) Pools() []*Pool {
+	return sorted(v.s.pools, func(p *Pool) (string, string) { return p.Name, p.ID })
+}
 func (v *View) Datacenters() []*Datacenter {
 	return sorted(v.s.datacenters, func(d *Datacenter) (string, string) { return d.Name, d.ID })
 }
