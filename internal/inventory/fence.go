@@ -54,6 +54,13 @@ type fenceState struct {
 
 func (f *fenceState) init() { f.changed = make(chan struct{}) }
 
+// collector is the collector of the current stream, if any.
+func (f *fenceState) collector() *property.Collector {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.pc
+}
+
 // begin starts a round: quick when a Fence is waiting.
 func (f *fenceState) begin(pc *property.Collector, wait bool) (n uint64, quick bool) {
 	f.mu.Lock()

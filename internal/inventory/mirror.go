@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,6 +62,7 @@ type Mirror struct {
 	truncated  atomic.Int64
 
 	fence fenceState
+	epoch uint32 // tells this mirror's paging cursors from another process's
 
 	cancel  context.CancelFunc
 	stopped chan struct{}
@@ -88,6 +90,7 @@ func New(vim *vim25.Client, opts Options) *Mirror {
 	}
 	m := &Mirror{vim: vim, opts: opts, log: opts.Logger, s: newStore(), filled: make(chan struct{}), stopped: make(chan struct{})}
 	m.fence.init()
+	m.epoch = rand.Uint32()
 	return m
 }
 
@@ -104,6 +107,13 @@ func (m *Mirror) Stop(ctx context.Context) {
 		return
 	}
 	m.cancel()
+	// The request of a pending wait is gone, but vCenter may hold the wait
+	// open until its MaxWaitSeconds; end it there too.
+	if pc := m.fence.collector(); pc != nil {
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		_ = pc.CancelWaitForUpdates(cctx)
+		cancel()
+	}
 	select {
 	case <-m.stopped:
 	case <-ctx.Done():
@@ -183,6 +193,9 @@ func (m *Mirror) Read(fn func(v *View)) {
 	defer m.mu.RUnlock()
 	fn(&View{s: m.s})
 }
+
+// Epoch identifies this mirror: versions of another mirror mean nothing here.
+func (m *Mirror) Epoch() uint32 { return m.epoch }
 
 func (m *Mirror) setLive(err error) {
 	m.stateMu.Lock()

@@ -3,6 +3,8 @@ package inventory
 import (
 	"cmp"
 	"slices"
+
+	"github.com/vmware/govmomi/vim25/types"
 )
 
 // View reads the mirror under its read lock (see Mirror.Read). The pointers
@@ -133,4 +135,47 @@ type Stats struct {
 func (v *View) Stats() Stats {
 	s := v.s
 	return Stats{len(s.vms), len(s.hosts), len(s.computes), len(s.datastores), len(s.networks), len(s.folders), len(s.pools), len(s.datacenters)}
+}
+
+// Ref is the managed object reference of any mirrored object (a zero
+// reference when id is unknown).
+func (v *View) Ref(id string) types.ManagedObjectReference {
+	s := v.s
+	t := ""
+	switch {
+	case s.vms[id] != nil:
+		t = "VirtualMachine"
+	case s.folders[id] != nil:
+		t = "Folder"
+	case s.pools[id] != nil:
+		t = "ResourcePool"
+		if s.pools[id].VApp {
+			t = "VirtualApp"
+		}
+	case s.computes[id] != nil:
+		t = "ComputeResource"
+		if s.computes[id].Cluster {
+			t = "ClusterComputeResource"
+		}
+	case s.hosts[id] != nil:
+		t = "HostSystem"
+	case s.datacenters[id] != nil:
+		t = "Datacenter"
+	case s.datastores[id] != nil:
+		t = "Datastore"
+	case s.networks[id] != nil:
+		switch s.networks[id].Kind {
+		case NetworkDistributed:
+			t = "DistributedVirtualPortgroup"
+		case NetworkOpaque:
+			t = "OpaqueNetwork"
+		default:
+			t = "Network"
+		}
+	case s.switches[id] != nil:
+		t = "VmwareDistributedVirtualSwitch"
+	default:
+		return types.ManagedObjectReference{}
+	}
+	return types.ManagedObjectReference{Type: t, Value: id}
 }

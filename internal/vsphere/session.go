@@ -19,9 +19,10 @@ import (
 	"github.com/vmware/govmomi/session"
 	"github.com/vmware/govmomi/session/keepalive"
 	"github.com/vmware/govmomi/vim25"
-	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/inventory"
 )
 
 // ConnectOptions say how to reach and log in to vCenter or ESXi.
@@ -41,6 +42,8 @@ type ConnectOptions struct {
 	// marks a cancelled task cancelled yet still completes the operation when
 	// its delay ends, so the embedded simulator and the tests set this.
 	LateCancelWatch time.Duration
+	// Inventory tunes the inventory mirror (tests set small pages and update sets).
+	Inventory inventory.Options
 }
 
 // Client is the one vCenter session of the server, shared by every MCP session.
@@ -66,8 +69,8 @@ type Client struct {
 	loginErr       error
 	reloginBackoff time.Duration // first wait after a failure; doubles, at most maxReloginBackoff
 
-	// view is the session's inventory container view (see inventory_view.go).
-	view inventoryView
+	// mirror is the session's inventory, kept current by vCenter (see mirror.go).
+	mirror *inventory.Mirror
 
 	// perf caches the performance counter catalogue, read once per Client
 	// (see perf_counters.go).
@@ -128,10 +131,7 @@ func Connect(ctx context.Context, opts ConnectOptions) (*Client, error) {
 		return nil, describeLoginError(u.Host, opts.User, err)
 	}
 	c.gen.Store(1)
-	if _, err := c.inventoryView(ctx); err != nil {
-		_ = c.sm.Logout(ctx)
-		return nil, fmt.Errorf("connected to %s but could not read its inventory: %w", u.Host, err)
-	}
+	c.startMirror(opts.Inventory)
 	about := vc.ServiceContent.About
 	log.Info("connected to vSphere", "host", u.Host, "product", about.FullName, "api_type", about.ApiType, "user", opts.User)
 	return c, nil
@@ -144,17 +144,12 @@ func (c *Client) Vim() *vim25.Client { return c.vim }
 // IsVCenter reports whether the endpoint is a vCenter (as opposed to a standalone ESXi host).
 func (c *Client) IsVCenter() bool { return c.vim.IsVC() }
 
-// Ready checks that the session is usable, re-logging in if needed.
-func (c *Client) Ready(ctx context.Context) error {
-	_, err := methods.GetCurrentTime(ctx, c.vim)
-	return err
-}
-
 // Close logs out. It is safe to call on a nil Client.
 func (c *Client) Close(ctx context.Context) error {
 	if c == nil || c.sm == nil {
 		return nil
 	}
+	c.stopMirror(ctx)
 	if err := c.sm.Logout(ctx); err != nil {
 		return fmt.Errorf("logging out of %s: %w", c.host, err)
 	}
