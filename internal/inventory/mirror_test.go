@@ -108,6 +108,31 @@ func TestFillMatchesInventory(t *testing.T) {
 	if path != "/DC0/vm/DC0_H0_VM0" {
 		t.Errorf("path = %q", path)
 	}
+	// The update stream's first answer (every object, walked from the root
+	// folder) reconciles the fill: it must neither add nor drop anything.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := f.mirror.Fence(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var after inventory.Stats
+	var drs, vlan, opaque bool
+	f.mirror.Read(func(v *inventory.View) {
+		after = v.Stats()
+		for _, c := range v.Computes() {
+			drs = drs || c.Cluster && c.DRSEnabled
+		}
+		for _, n := range v.Networks() {
+			vlan = vlan || n.Kind == inventory.NetworkDistributed && n.VLAN != nil
+			opaque = opaque || n.Kind == inventory.NetworkOpaque && n.OpaqueType != ""
+		}
+	})
+	if after != st {
+		t.Errorf("after the stream's initial state the mirror holds %+v, after the fill %+v", after, st)
+	}
+	if !drs || !vlan || !opaque {
+		t.Errorf("DRS flag %v, distributed VLAN %v, opaque type %v: some value type was not decoded", drs, vlan, opaque)
+	}
 }
 
 func TestFenceSeesOwnChange(t *testing.T) {

@@ -42,6 +42,44 @@ var propSpecs = []types.PropertySpec{
 	{Type: "VirtualApp", PathSet: []string{"parentFolder"}},
 }
 
+// streamSpec selects every object below the root folder with the mirrored
+// properties, by walking the inventory tree: folders' children, datacenters'
+// four folders, compute resources' hosts and pools, pools' (and vApps')
+// child pools and VMs. The update stream's filter walks the tree rather than
+// a container view: govmomi's simulator deadlocks a filter on a container
+// view against a concurrent VM creation (ContainerView.PutObject updates the
+// view and waits for the filter's lock, which WaitForUpdatesEx holds while it
+// waits for the new VM's folder lock); on vCenter the two select the same
+// objects.
+func streamSpec(root types.ManagedObjectReference) types.PropertyFilterSpec {
+	ts := func(name, typ, path string, next ...string) *types.TraversalSpec {
+		t := &types.TraversalSpec{SelectionSpec: types.SelectionSpec{Name: name}, Type: typ, Path: path, Skip: types.NewBool(false)}
+		for _, n := range next {
+			t.SelectSet = append(t.SelectSet, &types.SelectionSpec{Name: n})
+		}
+		return t
+	}
+	pools := []string{"poolPools", "poolVMs"}
+	return types.PropertyFilterSpec{
+		ObjectSet: []types.ObjectSpec{{
+			Obj:  root,
+			Skip: types.NewBool(true),
+			SelectSet: []types.BaseSelectionSpec{
+				ts("folderChildren", "Folder", "childEntity", "folderChildren", "dcVM", "dcHost", "dcDatastore", "dcNetwork", "crHost", "crPool", "poolPools", "poolVMs"),
+				ts("dcVM", "Datacenter", "vmFolder", "folderChildren"),
+				ts("dcHost", "Datacenter", "hostFolder", "folderChildren"),
+				ts("dcDatastore", "Datacenter", "datastoreFolder", "folderChildren"),
+				ts("dcNetwork", "Datacenter", "networkFolder", "folderChildren"),
+				ts("crHost", "ComputeResource", "host"),
+				ts("crPool", "ComputeResource", "resourcePool", pools...),
+				ts("poolPools", "ResourcePool", "resourcePool", pools...),
+				ts("poolVMs", "ResourcePool", "vm"),
+			},
+		}},
+		PropSet: propSpecs,
+	}
+}
+
 // filterSpec selects every object of the view with the mirrored properties.
 func filterSpec(view types.ManagedObjectReference) types.PropertyFilterSpec {
 	return types.PropertyFilterSpec{
@@ -218,7 +256,14 @@ func (s *store) setCompute(c *Compute, name string, v any) {
 		c.ResourcePool = s.refID(v)
 	case "configurationEx":
 		c.DRSEnabled = false
-		if cfg, ok := v.(*types.ClusterConfigInfoEx); ok && cfg.DrsConfig.Enabled != nil {
+		var cfg *types.ClusterConfigInfoEx
+		switch x := v.(type) {
+		case types.ClusterConfigInfoEx:
+			cfg = &x
+		case *types.ClusterConfigInfoEx:
+			cfg = x
+		}
+		if cfg != nil && cfg.DrsConfig.Enabled != nil {
 			c.DRSEnabled = *cfg.DrsConfig.Enabled
 		}
 	}
@@ -231,8 +276,13 @@ func (s *store) setDatastore(d *Datastore, name string, v any) {
 	case "parent":
 		d.Parent = s.refID(v)
 	case "summary":
-		sum, ok := v.(types.DatastoreSummary)
-		if !ok {
+		var sum types.DatastoreSummary
+		switch x := v.(type) {
+		case types.DatastoreSummary:
+			sum = x
+		case *types.DatastoreSummary:
+			sum = *x
+		default:
 			return
 		}
 		d.Type, d.Capacity, d.FreeSpace, d.Uncommitted = s.intern(sum.Type), sum.Capacity, sum.FreeSpace, sum.Uncommitted
@@ -261,11 +311,17 @@ func (s *store) setNetwork(n *Network, name string, v any) {
 		n.Uplink = asBool(v)
 	case "config.defaultPortConfig":
 		n.VLAN = nil
-		if ps, ok := v.(*types.VMwareDVSPortSetting); ok && ps.Vlan != nil {
+		switch ps := v.(type) {
+		case types.VMwareDVSPortSetting:
+			n.VLAN = ps.Vlan
+		case *types.VMwareDVSPortSetting:
 			n.VLAN = ps.Vlan
 		}
 	case "summary":
-		if sum, ok := v.(*types.OpaqueNetworkSummary); ok {
+		switch sum := v.(type) {
+		case types.OpaqueNetworkSummary:
+			n.OpaqueID, n.OpaqueType = sum.OpaqueNetworkId, s.intern(sum.OpaqueNetworkType)
+		case *types.OpaqueNetworkSummary:
 			n.OpaqueID, n.OpaqueType = sum.OpaqueNetworkId, s.intern(sum.OpaqueNetworkType)
 		}
 	}

@@ -56,34 +56,29 @@ func (m *Mirror) Recoveries() int {
 	return m.recoveries
 }
 
-// session runs one stream: view, collector, filter, fill, then update
-// rounds until an error. healthy says whether the fill succeeded (the
-// backoff then starts again from its minimum).
+// session runs one stream: collector, filter, fill, then update rounds
+// until an error. healthy says whether the fill succeeded (the backoff then
+// starts again from its minimum).
 func (m *Mirror) session(ctx context.Context) (healthy bool, err error) {
 	var gen uint64
 	if m.opts.Generation != nil {
 		gen = m.opts.Generation()
 	}
-	v, err := view.NewManager(m.vim).CreateContainerView(ctx, m.vim.ServiceContent.RootFolder, viewKinds, true)
-	if err != nil {
-		return false, fmt.Errorf("creating the inventory view: %w", err)
-	}
 	pc, err := property.DefaultCollector(m.vim).Create(ctx)
 	if err != nil {
-		m.cleanup(ctx, gen, nil, v)
 		return false, fmt.Errorf("creating the mirror's property collector: %w", err)
 	}
-	defer m.cleanup(ctx, gen, pc, v)
+	defer m.cleanup(ctx, gen, pc)
 	// The filter exists before the fill reads anything, so no change made
 	// during the fill can be missed: the stream's first answer (below) holds
 	// every object as it is then.
-	if _, err := pc.CreateFilter(ctx, types.CreateFilter{Spec: filterSpec(v.Reference())}); err != nil {
+	if _, err := pc.CreateFilter(ctx, types.CreateFilter{Spec: streamSpec(m.vim.ServiceContent.RootFolder)}); err != nil {
 		return false, fmt.Errorf("creating the mirror's property filter: %w", err)
 	}
 
 	n, _ := m.fence.begin(pc, false)
 	start := time.Now()
-	if err := m.fill(ctx, pc, v.Reference()); err != nil {
+	if err := m.fill(ctx, pc); err != nil {
 		return false, err
 	}
 	m.markFilled()
@@ -94,28 +89,35 @@ func (m *Mirror) session(ctx context.Context) (healthy bool, err error) {
 	return true, m.follow(ctx, pc, gen)
 }
 
-// cleanup destroys the collector and view, best effort and bounded; after a
-// re-login they died with the old session.
-func (m *Mirror) cleanup(ctx context.Context, gen uint64, pc *property.Collector, v *view.ContainerView) {
+// cleanup destroys the collector (and its filter), best effort and bounded;
+// after a re-login it died with the old session.
+func (m *Mirror) cleanup(ctx context.Context, gen uint64, pc *property.Collector) {
 	if m.opts.Generation != nil && m.opts.Generation() != gen {
 		return
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if pc != nil {
-		_ = pc.Destroy(cctx)
-	}
-	_ = v.Destroy(cctx)
+	_ = pc.Destroy(cctx)
 }
 
-// fill reads every object in pages (RetrievePropertiesEx with MaxObjects,
-// then ContinueRetrievePropertiesEx), applying each page as it arrives, and
-// finally drops whatever it did not see.
-func (m *Mirror) fill(ctx context.Context, pc *property.Collector, v types.ManagedObjectReference) error {
+// fill reads every object through a container view, in pages
+// (RetrievePropertiesEx with MaxObjects, then ContinueRetrievePropertiesEx),
+// applying each page as it arrives, and finally drops whatever it did not
+// see. The view lives only for the fill.
+func (m *Mirror) fill(ctx context.Context, pc *property.Collector) error {
+	v, err := view.NewManager(m.vim).CreateContainerView(ctx, m.vim.ServiceContent.RootFolder, viewKinds, true)
+	if err != nil {
+		return fmt.Errorf("creating the inventory view: %w", err)
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		_ = v.Destroy(cctx)
+		cancel()
+	}()
 	seen := map[string]struct{}{}
 	res, err := methods.RetrievePropertiesEx(ctx, m.vim, &types.RetrievePropertiesEx{
 		This:    pc.Reference(),
-		SpecSet: []types.PropertyFilterSpec{filterSpec(v)},
+		SpecSet: []types.PropertyFilterSpec{filterSpec(v.Reference())},
 		Options: types.RetrieveOptions{MaxObjects: m.opts.PageSize},
 	})
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/vmware/govmomi/vim25/mo"
 
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/config"
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/inventory"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/mcpserver"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/simulator"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/vsphere"
@@ -39,6 +40,8 @@ type Options struct {
 	// task's operation anyway when its delay ends, and the server must see that
 	// to undo it. A negative value means none, as for a real vCenter.
 	LateCancelWatch time.Duration
+	// Inventory tunes the server's inventory mirror (e.g. a small MaxObjectUpdates).
+	Inventory inventory.Options
 }
 
 // SimulatorLateCancelWatch is how long the fixture's session watches a
@@ -85,12 +88,19 @@ func New(t testing.TB, opts Options) *Env {
 	}
 	vs, err := vsphere.Connect(ctx, vsphere.ConnectOptions{
 		URL: sim.URL, User: sim.User, Password: sim.Password, CAFile: sim.CAFile,
-		KeepAlive: -1, Logger: log, LateCancelWatch: lateCancel,
+		KeepAlive: -1, Logger: log, LateCancelWatch: lateCancel, Inventory: opts.Inventory,
 	})
 	if err != nil {
 		t.Fatalf("connecting to simulator: %v", err)
 	}
 	t.Cleanup(func() { _ = vs.Close(context.Background()) })
+	// Tests start at steady state: the inventory mirror filled.
+	fctx, cancel := context.WithTimeout(ctx, time.Minute)
+	err = vs.Mirror().WaitFilled(fctx)
+	cancel()
+	if err != nil {
+		t.Fatalf("filling the inventory mirror: %v", err)
+	}
 	names := vsphere.PlacementNames{Network: config.DefaultNetwork, NetworkDefaulted: true}
 	if opts.Placement != nil {
 		names = *opts.Placement
@@ -123,6 +133,18 @@ func New(t testing.TB, opts Options) *Env {
 	t.Cleanup(func() { _ = e.Client.Close() })
 	e.ResetSOAP()
 	return e
+}
+
+// Fresh waits until the server's inventory mirror has applied every change
+// vSphere holds — for a test that changed the inventory behind the server's
+// back and now checks a read that must show it.
+func (e *Env) Fresh(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.VS.Mirror().Fence(ctx); err != nil {
+		t.Fatalf("waiting for the inventory mirror: %v", err)
+	}
 }
 
 func (e *Env) countSOAP(method string) {

@@ -7,6 +7,8 @@ import (
 	"math"
 	"time"
 
+	"github.com/vmware/govmomi/vim25/types"
+
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/inventory"
 )
 
@@ -93,4 +95,32 @@ func (c *Client) Ready(ctx context.Context) error {
 		return fmt.Errorf("the inventory is out of date: %w", err)
 	}
 	return nil
+}
+
+// namesFromMirror is namesOf answered from the inventory mirror: the names of
+// datastores and networks, and the port group keys and opaque network ids NIC
+// backings refer to, with no request to vCenter.
+func (c *Client) namesFromMirror(ctx context.Context, refs []types.ManagedObjectReference) (map[types.ManagedObjectReference]string, networkNames, error) {
+	nets := networkNames{byRef: map[types.ManagedObjectReference]string{}, byPGKey: map[string]string{}, byOpaque: map[string]string{}}
+	names := map[types.ManagedObjectReference]string{}
+	err := c.readMirror(ctx, func(v *inventory.View) {
+		for _, r := range refs {
+			if ds := v.Datastore(r.Value); ds != nil {
+				names[r] = ds.Name
+				continue
+			}
+			n := v.Network(r.Value)
+			if n == nil {
+				continue
+			}
+			names[r], nets.byRef[r] = n.Name, n.Name
+			if n.Key != "" {
+				nets.byPGKey[n.Key] = n.Name
+			}
+			if n.OpaqueID != "" {
+				nets.byOpaque[n.OpaqueID] = n.Name
+			}
+		}
+	})
+	return names, nets, err
 }

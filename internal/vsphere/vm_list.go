@@ -361,4 +361,3 @@ func matchName(pattern, name string) bool {
 	}
 	return strings.Contains(n, p)
 }
-
