@@ -117,18 +117,17 @@ func (m *Mirror) Fence(ctx context.Context) error {
 	f.mu.Lock()
 	target := f.started + 1
 	f.wanted = true
-	var cancel *property.Collector
-	if f.longWait && !f.cancelSent {
-		f.cancelSent, f.lastCancel, cancel = true, time.Now(), f.pc
-	}
 	f.mu.Unlock()
-	if cancel != nil {
-		// A failure here only delays the round until the wait ends by itself.
-		_ = cancel.CancelWaitForUpdates(ctx)
-	}
 	for {
 		f.mu.Lock()
 		done, broken, ch := f.done >= target, f.broken, f.changed
+		// Cut short the long wait in flight. A cancel can reach vCenter
+		// before the wait it means to end (the wait's request is still on its
+		// way) and be lost, so it is sent again while that wait lasts.
+		var cancel *property.Collector
+		if !done && !broken && f.longWait && f.started < target && time.Since(f.lastCancel) >= recancelAfter {
+			f.cancelSent, f.lastCancel, cancel = true, time.Now(), f.pc
+		}
 		f.mu.Unlock()
 		switch {
 		case done:
@@ -136,10 +135,19 @@ func (m *Mirror) Fence(ctx context.Context) error {
 		case broken:
 			return ErrNotLive
 		}
+		if cancel != nil {
+			// A failure here only delays the round until the wait ends by itself.
+			_ = cancel.CancelWaitForUpdates(ctx)
+		}
 		select {
 		case <-ch:
+		case <-time.After(recancelAfter):
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
 }
+
+// recancelAfter is how long Fence waits for a cancelled wait to end before
+// cancelling it again.
+const recancelAfter = 250 * time.Millisecond

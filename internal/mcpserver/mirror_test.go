@@ -12,6 +12,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/testenv"
@@ -124,7 +125,9 @@ func TestChangesBehindTheServersBack(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			wait(f.MoveInto(ctx, []types.ManagedObjectReference{vmByName("renamed-elsewhere").Reference()}))
+			vm := vmByName("renamed-elsewhere")
+			wait(f.MoveInto(ctx, []types.ManagedObjectReference{vm.Reference()}))
+			e.Sim.Publish(vm.Reference(), "parent") // the simulator does not announce it; vCenter does
 		}, func() bool {
 			v := listed("renamed-elsewhere")
 			return v != nil && v.Path == "/DC0/vm/moved-here/renamed-elsewhere"
@@ -146,6 +149,7 @@ func TestChangesBehindTheServersBack(t *testing.T) {
 				t.Fatal(err)
 			}
 			wait(h.EnterMaintenanceMode(ctx, 0, false, nil))
+			e.Sim.Publish(h.Reference(), "runtime.inMaintenanceMode") // the simulator does not announce it; vCenter does
 		}, func() bool {
 			hosts := testenv.CallOK[vsphere.HostList](t, e, "list_hosts", map[string]any{"name": "DC0_H0"})
 			return len(hosts.Hosts) == 1 && hosts.Hosts[0].MaintenanceMode
@@ -230,16 +234,8 @@ func connectTransport(t *testing.T, e *testenv.Env) mcp.Transport {
 // exact name and path.
 func TestExactReferences(t *testing.T) {
 	e := testenv.New(t, testenv.Options{})
-	ctx := context.Background()
-	finder := find.NewFinder(e.Vim, true)
-	vm0, err := finder.VirtualMachine(ctx, "DC0_H0_VM0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	vm1, err := finder.VirtualMachine(ctx, "DC0_H0_VM1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	vm0 := object.NewVirtualMachine(e.Vim, mustVM(t, e, "DC0_H0_VM0").Self)
+	vm1 := object.NewVirtualMachine(e.Vim, mustVM(t, e, "DC0_H0_VM1").Self)
 	rename(t, e, vm0, "twin")
 	rename(t, e, vm1, "twin ")
 	e.Fresh(t)
@@ -296,6 +292,17 @@ func TestListFiltersNameRealObjects(t *testing.T) {
 
 	// Filters by datastore and network against what vSphere reports.
 	vms := e.VMs(t, "name", "datastore", "network", "config.template")
+	names := map[string]string{} // datastore and network names by id, read directly
+	var stores []mo.Datastore
+	var nets []mo.Network
+	retrieveAll(t, e, "Datastore", []string{"name"}, &stores)
+	retrieveAll(t, e, "Network", []string{"name"}, &nets)
+	for _, d := range stores {
+		names[d.Self.Value] = d.Name
+	}
+	for _, n := range nets {
+		names[n.Self.Value] = n.Name
+	}
 	for _, c := range []struct{ arg, name, id string }{
 		{"datastore", "LocalDS_0", ""}, {"network", "DC0_DVPG0", ""}, {"network", "VM Network", ""},
 	} {
@@ -307,7 +314,7 @@ func TestListFiltersNameRealObjects(t *testing.T) {
 				refs = vm.Network
 			}
 			for _, r := range refs {
-				if (vm.Config == nil || !vm.Config.Template) && nameOf(t, e, r) == c.name {
+				if (vm.Config == nil || !vm.Config.Template) && names[r.Value] == c.name {
 					want = append(want, vm.Name)
 					break
 				}

@@ -52,6 +52,10 @@ func (c *Client) readMirror(ctx context.Context, fn func(v *inventory.View)) err
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if last := c.mirror.State().Err; last != nil {
+			// Why the fill fails, in the same words as any other vSphere fault.
+			return describeFault("reading vCenter's inventory", last)
+		}
 		return &FaultError{
 			What:   "reading the inventory",
 			Reason: "the server is still reading vCenter's inventory (it does so once, at start); try again in a few seconds",

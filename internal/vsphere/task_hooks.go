@@ -14,7 +14,8 @@ import (
 // has applied every change vCenter holds — the task's effect among them — so
 // the next call of any client reads it (read-your-writes). When the mirror's
 // update stream is broken there is nothing to wait for: answers then carry
-// the mirror's age.
+// the mirror's age. (FindVM calls it too, before a mutation decides on a
+// VM's state; info is then nil.)
 func (c *Client) afterTask(ctx context.Context, info *types.TaskInfo) {
 	if c.mirror == nil {
 		return

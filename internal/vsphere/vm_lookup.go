@@ -51,13 +51,18 @@ func (e *AmbiguousError) Error() string {
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$`)
 
-// FindVM resolves a VM reference: a name, an inventory path (/DC0/vm/web-01),
-// a managed object id (vm-42) or a BIOS or instance UUID, and returns the VM's
-// summary, from the inventory mirror: no request to vCenter. The reference is
+// FindVM resolves the VM reference of a mutation: a name, an inventory path
+// (/DC0/vm/web-01), a managed object id (vm-42) or a BIOS or instance UUID,
+// and returns the VM's summary, from the inventory mirror. The reference is
 // matched exactly — nothing is trimmed, case-folded or normalised (only a
 // UUID's case and dashes are free, as vCenter itself treats them) — and a
 // reference that matches nothing, or several VMs, is refused, never guessed.
+// A mutation decides on the VM's state (already on? templates?), so the
+// mirror is first brought up to date with everything vCenter holds (a fence:
+// at most one CancelWaitForUpdates and one short WaitForUpdatesEx), and a
+// change made elsewhere a moment ago is not missed.
 func (c *Client) FindVM(ctx context.Context, reference string) (*VMSummary, error) {
+	c.afterTask(ctx, nil)
 	_, v, err := c.lookupVM(ctx, reference)
 	return v, err
 }
@@ -147,7 +152,7 @@ func findVM(v *inventory.View, reference string) (*inventory.VM, error) {
 // reference with a stray space or the wrong case is refused with the names
 // it probably meant (each quoted, so spaces show).
 func similarVMs(v *inventory.View, reference string) []string {
-	r := reference
+	r := strings.TrimRight(reference, "/")
 	if i := strings.LastIndex(r, "/"); i >= 0 {
 		r = r[i+1:]
 	}
