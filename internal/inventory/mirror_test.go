@@ -30,8 +30,13 @@ type fixture struct {
 
 func start(t *testing.T, opts inventory.Options) *fixture {
 	t.Helper()
+	return startOn(t, simulator.Options{}, opts)
+}
+
+func startOn(t *testing.T, simOpts simulator.Options, opts inventory.Options) *fixture {
+	t.Helper()
 	ctx := context.Background()
-	sim, err := simulator.Start(ctx, simulator.Options{})
+	sim, err := simulator.Start(ctx, simOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +62,13 @@ func start(t *testing.T, opts inventory.Options) *fixture {
 // eventually waits until cond holds in the mirror, at most the freshness bound.
 func (f *fixture) eventually(t *testing.T, what string, cond func(v *inventory.View) bool) {
 	t.Helper()
-	deadline := time.Now().Add(freshness)
+	f.within(t, freshness, what, cond)
+}
+
+// within waits until cond holds in the mirror, at most bound.
+func (f *fixture) within(t *testing.T, bound time.Duration, what string, cond func(v *inventory.View) bool) {
+	t.Helper()
+	deadline := time.Now().Add(bound)
 	for {
 		ok := false
 		f.mirror.Read(func(v *inventory.View) { ok = cond(v) })
@@ -65,7 +76,7 @@ func (f *fixture) eventually(t *testing.T, what string, cond func(v *inventory.V
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: not seen within %s", what, freshness)
+			t.Fatalf("%s: not seen within %s", what, bound)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -89,24 +100,40 @@ func named(v *inventory.View, name string) *inventory.VM {
 
 func TestFillMatchesInventory(t *testing.T) {
 	f := start(t, inventory.Options{PageSize: 7})
+	checkFill(t, f, "/DC0/vm/DC0_H0_VM0", true)
+}
+
+// TestStreamMatchesFillElsewhere: on a standalone ESXi host and with
+// datacenters and clusters nested in folders, the stream's walk of the tree
+// finds exactly what the fill's container view found.
+func TestStreamMatchesFillElsewhere(t *testing.T) {
+	for _, c := range []struct {
+		opts simulator.Options
+		vm   string
+	}{{simulator.Options{ESX: true}, "/ha-datacenter/vm/ha-host_VM0"}, {simulator.Options{Nested: true}, ""}} {
+		checkFill(t, startOn(t, c.opts, inventory.Options{PageSize: 5}), c.vm, false)
+	}
+}
+
+func checkFill(t *testing.T, f *fixture, vmPath string, vcenter bool) {
+	t.Helper()
 	var st inventory.Stats
 	var vm inventory.VM
 	var path string
 	f.mirror.Read(func(v *inventory.View) {
 		st = v.Stats()
-		if x := named(v, "DC0_H0_VM0"); x != nil {
-			vm = *x
-			path = v.Path(x.ID)
-		}
+		v.EachVM(func(x *inventory.VM) bool {
+			if p := v.Path(x.ID); vm.ID == "" && (vmPath == "" || p == vmPath) {
+				vm, path = *x, p
+			}
+			return true
+		})
 	})
-	if st.VMs < 4 || st.Hosts == 0 || st.Datastores == 0 || st.Networks == 0 || st.Datacenters != 1 || st.Computes == 0 {
+	if st.VMs < 3 || st.Hosts == 0 || st.Datastores == 0 || st.Networks == 0 || st.Datacenters != 1 || st.Computes == 0 {
 		t.Fatalf("incomplete fill: %+v", st)
 	}
 	if vm.ID == "" || vm.NumCPU == 0 || vm.MemoryMB == 0 || vm.Host == "" || vm.UUID == "" || len(vm.Datastores) == 0 || vm.PowerState == "" {
-		t.Errorf("VM not fully mirrored: %+v", vm)
-	}
-	if path != "/DC0/vm/DC0_H0_VM0" {
-		t.Errorf("path = %q", path)
+		t.Errorf("VM %s not fully mirrored: %+v", path, vm)
 	}
 	// The update stream's first answer (every object, walked from the root
 	// folder) reconciles the fill: it must neither add nor drop anything.
@@ -130,7 +157,7 @@ func TestFillMatchesInventory(t *testing.T) {
 	if after != st {
 		t.Errorf("after the stream's initial state the mirror holds %+v, after the fill %+v", after, st)
 	}
-	if !drs || !vlan || !opaque {
+	if vcenter && (!drs || !vlan || !opaque) {
 		t.Errorf("DRS flag %v, distributed VLAN %v, opaque type %v: some value type was not decoded", drs, vlan, opaque)
 	}
 }
@@ -232,7 +259,8 @@ func TestRecoversAfterWaitFaults(t *testing.T) {
 			if f.mirror.Recoveries() == before {
 				t.Fatal("the injected fault did not reach the stream")
 			}
-			f.eventually(t, "rename after recovery", func(v *inventory.View) bool { return named(v, name) != nil })
+			// A recovery re-reads the whole inventory: not the steady-state bound.
+			f.within(t, 10*time.Second, "rename after recovery", func(v *inventory.View) bool { return named(v, name) != nil })
 		})
 	}
 }
