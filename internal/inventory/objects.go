@@ -65,8 +65,7 @@ type Compute struct {
 	Parent       string // host folder id
 	Cluster      bool   // a ClusterComputeResource
 	DRSEnabled   bool
-	Hosts        []string
-	Datastores   []string
+	Datastores   []string // the union of its hosts' (View.HostsOf lists the hosts)
 	Networks     []string
 	ResourcePool string // the root pool
 }

@@ -27,7 +27,10 @@ var propSpecs = []types.PropertySpec{
 		"summary.hardware", "summary.quickStats.overallCpuUsage", "summary.quickStats.overallMemoryUsage",
 		"datastore", "network", "config.network.portgroup",
 	}},
-	{Type: "ComputeResource", PathSet: []string{"name", "parent", "host", "datastore", "network", "resourcePool"}},
+	// Not "host": a host knows its compute resource (parent), and govmomi's
+	// simulator rewrites a compute resource's host list in place, without a
+	// lock readers share, whenever it places a VM (see streamSpec).
+	{Type: "ComputeResource", PathSet: []string{"name", "parent", "datastore", "network", "resourcePool"}},
 	{Type: "ClusterComputeResource", PathSet: []string{"configurationEx"}},
 	{Type: "Datastore", PathSet: []string{"name", "parent", "summary", "host"}},
 	{Type: "Network", PathSet: []string{"name", "parent"}},
@@ -42,16 +45,20 @@ var propSpecs = []types.PropertySpec{
 	{Type: "VirtualApp", PathSet: []string{"parentFolder"}},
 }
 
-// streamSpec selects every object below the root folder with the mirrored
-// properties, by walking the inventory tree: folders' children, datacenters'
-// four folders, compute resources' hosts and pools, pools' (and vApps')
-// child pools and VMs. The update stream's filter walks the tree rather than
-// a container view: govmomi's simulator deadlocks a filter on a container
-// view against a concurrent VM creation (ContainerView.PutObject updates the
-// view and waits for the filter's lock, which WaitForUpdatesEx holds while it
-// waits for the new VM's folder lock); on vCenter the two select the same
-// objects.
-func streamSpec(root types.ManagedObjectReference) types.PropertyFilterSpec {
+// streamSpec selects every object of the inventory with the mirrored
+// properties: the hosts through a container view of hosts, everything else
+// by walking the tree from the root folder — folders' children, datacenters'
+// four folders, compute resources' pools, pools' child pools, and vApps' VMs.
+//
+// Why not one container view of everything, as for the fill: govmomi's
+// simulator deadlocks a filter on a container view whose contents change (a
+// new VM) against its own WaitForUpdatesEx (ContainerView.PutObject holds the
+// view and waits for the filter, which WaitForUpdatesEx holds while it waits
+// for the view). The walk has no such lock; hosts, whose list the simulator
+// rewrites in place when it places a VM, are read through a view of hosts
+// only, whose contents change only when a host is added. On vCenter all of
+// these select the same objects.
+func streamSpec(root, hosts types.ManagedObjectReference) types.PropertyFilterSpec {
 	ts := func(name, typ, path string, next ...string) *types.TraversalSpec {
 		t := &types.TraversalSpec{SelectionSpec: types.SelectionSpec{Name: name}, Type: typ, Path: path, Skip: types.NewBool(false)}
 		for _, n := range next {
@@ -59,22 +66,26 @@ func streamSpec(root types.ManagedObjectReference) types.PropertyFilterSpec {
 		}
 		return t
 	}
-	pools := []string{"poolPools", "poolVMs"}
+	pools := []string{"poolPools", "vAppVMs"}
 	return types.PropertyFilterSpec{
 		ObjectSet: []types.ObjectSpec{{
 			Obj:  root,
 			Skip: types.NewBool(true),
 			SelectSet: []types.BaseSelectionSpec{
-				ts("folderChildren", "Folder", "childEntity", "folderChildren", "dcVM", "dcHost", "dcDatastore", "dcNetwork", "crHost", "crPool", "poolPools", "poolVMs"),
+				ts("folderChildren", "Folder", "childEntity", "folderChildren", "dcVM", "dcHost", "dcDatastore", "dcNetwork", "crPool", "poolPools", "vAppVMs"),
 				ts("dcVM", "Datacenter", "vmFolder", "folderChildren"),
 				ts("dcHost", "Datacenter", "hostFolder", "folderChildren"),
 				ts("dcDatastore", "Datacenter", "datastoreFolder", "folderChildren"),
 				ts("dcNetwork", "Datacenter", "networkFolder", "folderChildren"),
-				ts("crHost", "ComputeResource", "host"),
 				ts("crPool", "ComputeResource", "resourcePool", pools...),
 				ts("poolPools", "ResourcePool", "resourcePool", pools...),
-				ts("poolVMs", "ResourcePool", "vm"),
+				// A VM in a vApp has no folder: it is found through its vApp.
+				ts("vAppVMs", "VirtualApp", "vm"),
 			},
+		}, {
+			Obj:       hosts,
+			Skip:      types.NewBool(true),
+			SelectSet: []types.BaseSelectionSpec{&types.TraversalSpec{Type: "ContainerView", Path: "view"}},
 		}},
 		PropSet: propSpecs,
 	}
@@ -246,8 +257,6 @@ func (s *store) setCompute(c *Compute, name string, v any) {
 		c.Name = asString(v)
 	case "parent":
 		c.Parent = s.refID(v)
-	case "host":
-		c.Hosts = s.refIDs(v)
 	case "datastore":
 		c.Datastores = s.refIDs(v)
 	case "network":

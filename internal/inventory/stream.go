@@ -68,11 +68,16 @@ func (m *Mirror) session(ctx context.Context) (healthy bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("creating the mirror's property collector: %w", err)
 	}
-	defer m.cleanup(ctx, gen, pc)
+	hosts, err := view.NewManager(m.vim).CreateContainerView(ctx, m.vim.ServiceContent.RootFolder, []string{"HostSystem"}, true)
+	if err != nil {
+		m.cleanup(ctx, gen, pc, nil)
+		return false, fmt.Errorf("creating the view of hosts: %w", err)
+	}
+	defer m.cleanup(ctx, gen, pc, hosts)
 	// The filter exists before the fill reads anything, so no change made
 	// during the fill can be missed: the stream's first answer (below) holds
 	// every object as it is then.
-	if _, err := pc.CreateFilter(ctx, types.CreateFilter{Spec: streamSpec(m.vim.ServiceContent.RootFolder)}); err != nil {
+	if _, err := pc.CreateFilter(ctx, types.CreateFilter{Spec: streamSpec(m.vim.ServiceContent.RootFolder, hosts.Reference())}); err != nil {
 		return false, fmt.Errorf("creating the mirror's property filter: %w", err)
 	}
 
@@ -89,15 +94,18 @@ func (m *Mirror) session(ctx context.Context) (healthy bool, err error) {
 	return true, m.follow(ctx, pc, gen)
 }
 
-// cleanup destroys the collector (and its filter), best effort and bounded;
-// after a re-login it died with the old session.
-func (m *Mirror) cleanup(ctx context.Context, gen uint64, pc *property.Collector) {
+// cleanup destroys the collector (and its filter) and the view of hosts,
+// best effort and bounded; after a re-login they died with the old session.
+func (m *Mirror) cleanup(ctx context.Context, gen uint64, pc *property.Collector, hosts *view.ContainerView) {
 	if m.opts.Generation != nil && m.opts.Generation() != gen {
 		return
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	_ = pc.Destroy(cctx)
+	if hosts != nil {
+		_ = hosts.Destroy(cctx)
+	}
 }
 
 // fill reads every object through a container view, in pages

@@ -102,6 +102,17 @@ func sorted[T any](m map[string]*T, key func(*T) (string, string)) []*T {
 	return out
 }
 
+// HostsOf lists the hosts of a compute resource, sorted by name then id.
+func (v *View) HostsOf(compute string) []*Host {
+	var out []*Host
+	for _, h := range v.Hosts() {
+		if h.Parent == compute {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
 // Name returns the name of any mirrored object.
 func (v *View) Name(id string) string {
 	name, _, _ := v.s.node(id)
