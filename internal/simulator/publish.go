@@ -25,6 +25,12 @@ func (s *Simulator) Publish(ref types.ManagedObjectReference, props ...string) {
 	if obj == nil {
 		return
 	}
+	// Under the object's lock, as the simulator's own handlers change objects.
+	ctx := &simulator.Context{Context: context.Background(), Map: s.model.Map()}
+	ctx.WithLock(obj, func() { s.publish(ctx, obj, props) })
+}
+
+func (s *Simulator) publish(ctx *simulator.Context, obj mo.Reference, props []string) {
 	var changes []types.PropertyChange
 	set := func(name string, val any) {
 		changes = append(changes, types.PropertyChange{Name: name, Op: types.PropertyChangeOpAssign, Val: val})
@@ -56,7 +62,6 @@ func (s *Simulator) Publish(ref types.ManagedObjectReference, props ...string) {
 	if len(changes) == 0 {
 		return
 	}
-	ctx := &simulator.Context{Context: context.Background(), Map: s.model.Map()}
 	s.model.Map().Update(ctx, obj, changes)
 }
 
