@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/vmware/govmomi/property"
+	"github.com/vmware/govmomi/vim25/methods"
+	"github.com/vmware/govmomi/vim25/types"
 )
 
 // Read-your-writes. When a tool's task has succeeded, vCenter already holds
@@ -47,15 +49,15 @@ type fenceState struct {
 	longWait   bool   // a long WaitForUpdatesEx is in flight
 	cancelSent bool
 	lastCancel time.Time
-	pc         *property.Collector
-	changed    chan struct{} // closed and replaced when done advances or the stream breaks
+	pc         types.ManagedObjectReference // the current stream's collector
+	changed    chan struct{}                // closed and replaced when done advances or the stream breaks
 	broken     bool
 }
 
 func (f *fenceState) init() { f.changed = make(chan struct{}) }
 
 // collector is the collector of the current stream, if any.
-func (f *fenceState) collector() *property.Collector {
+func (f *fenceState) collector() types.ManagedObjectReference {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.pc
@@ -70,7 +72,7 @@ func (f *fenceState) begin(pc *property.Collector, wait bool) (n uint64, quick b
 	f.wanted = false
 	f.longWait = wait && !quick
 	f.cancelSent = false
-	f.pc = pc
+	f.pc = pc.Reference()
 	f.broken = false
 	return f.started, quick
 }
@@ -124,7 +126,7 @@ func (m *Mirror) Fence(ctx context.Context) error {
 		// Cut short the long wait in flight. A cancel can reach vCenter
 		// before the wait it means to end (the wait's request is still on its
 		// way) and be lost, so it is sent again while that wait lasts.
-		var cancel *property.Collector
+		var cancel types.ManagedObjectReference
 		if !done && !broken && f.longWait && f.started < target && time.Since(f.lastCancel) >= recancelAfter {
 			f.cancelSent, f.lastCancel, cancel = true, time.Now(), f.pc
 		}
@@ -135,9 +137,9 @@ func (m *Mirror) Fence(ctx context.Context) error {
 		case broken:
 			return ErrNotLive
 		}
-		if cancel != nil {
+		if cancel.Value != "" {
 			// A failure here only delays the round until the wait ends by itself.
-			_ = cancel.CancelWaitForUpdates(ctx)
+			_, _ = methods.CancelWaitForUpdates(ctx, m.vim, &types.CancelWaitForUpdates{This: cancel})
 		}
 		select {
 		case <-ch:

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/vmware/govmomi/vim25"
+	"github.com/vmware/govmomi/vim25/methods"
+	"github.com/vmware/govmomi/vim25/types"
 )
 
 // Options tune the mirror; zero values are the defaults.
@@ -109,9 +111,9 @@ func (m *Mirror) Stop(ctx context.Context) {
 	m.cancel()
 	// The request of a pending wait is gone, but vCenter may hold the wait
 	// open until its MaxWaitSeconds; end it there too.
-	if pc := m.fence.collector(); pc != nil {
+	if pc := m.fence.collector(); pc.Value != "" {
 		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		_ = pc.CancelWaitForUpdates(cctx)
+		_, _ = methods.CancelWaitForUpdates(cctx, m.vim, &types.CancelWaitForUpdates{This: pc})
 		cancel()
 	}
 	select {

@@ -46,19 +46,22 @@ var propSpecs = []types.PropertySpec{
 }
 
 // streamSpec selects every object of the inventory with the mirrored
-// properties: the hosts through a container view of hosts, everything else
-// by walking the tree from the root folder — folders' children, datacenters'
-// four folders, compute resources' pools, pools' child pools, and vApps' VMs.
+// properties: hosts through a container view of hosts, resource pools and
+// vApps (and the VMs of vApps) through a container view of pools, everything
+// else by walking the tree from the root folder — folders' children and
+// datacenters' four folders.
 //
 // Why not one container view of everything, as for the fill: govmomi's
 // simulator deadlocks a filter on a container view whose contents change (a
 // new VM) against its own WaitForUpdatesEx (ContainerView.PutObject holds the
 // view and waits for the filter, which WaitForUpdatesEx holds while it waits
-// for the view). The walk has no such lock; hosts, whose list the simulator
-// rewrites in place when it places a VM, are read through a view of hosts
-// only, whose contents change only when a host is added. On vCenter all of
-// these select the same objects.
-func streamSpec(root, hosts types.ManagedObjectReference) types.PropertyFilterSpec {
+// for the view). Why views for hosts and pools: the simulator's walk reads
+// the objects it passes through without their locks, and it rewrites a
+// compute resource's host list, and a pool's child pools, in place when it
+// places a VM or creates a pool; a view is read under its own lock, and the
+// views of hosts and pools change only when a host or a pool is added. On
+// vCenter all of these select the same objects.
+func streamSpec(root, hosts, pools types.ManagedObjectReference) types.PropertyFilterSpec {
 	ts := func(name, typ, path string, next ...string) *types.TraversalSpec {
 		t := &types.TraversalSpec{SelectionSpec: types.SelectionSpec{Name: name}, Type: typ, Path: path, Skip: types.NewBool(false)}
 		for _, n := range next {
@@ -66,26 +69,28 @@ func streamSpec(root, hosts types.ManagedObjectReference) types.PropertyFilterSp
 		}
 		return t
 	}
-	pools := []string{"poolPools", "vAppVMs"}
 	return types.PropertyFilterSpec{
 		ObjectSet: []types.ObjectSpec{{
 			Obj:  root,
 			Skip: types.NewBool(true),
 			SelectSet: []types.BaseSelectionSpec{
-				ts("folderChildren", "Folder", "childEntity", "folderChildren", "dcVM", "dcHost", "dcDatastore", "dcNetwork", "crPool", "poolPools", "vAppVMs"),
+				ts("folderChildren", "Folder", "childEntity", "folderChildren", "dcVM", "dcHost", "dcDatastore", "dcNetwork"),
 				ts("dcVM", "Datacenter", "vmFolder", "folderChildren"),
 				ts("dcHost", "Datacenter", "hostFolder", "folderChildren"),
 				ts("dcDatastore", "Datacenter", "datastoreFolder", "folderChildren"),
 				ts("dcNetwork", "Datacenter", "networkFolder", "folderChildren"),
-				ts("crPool", "ComputeResource", "resourcePool", pools...),
-				ts("poolPools", "ResourcePool", "resourcePool", pools...),
-				// A VM in a vApp has no folder: it is found through its vApp.
-				ts("vAppVMs", "VirtualApp", "vm"),
 			},
 		}, {
 			Obj:       hosts,
 			Skip:      types.NewBool(true),
 			SelectSet: []types.BaseSelectionSpec{&types.TraversalSpec{Type: "ContainerView", Path: "view"}},
+		}, {
+			Obj:  pools,
+			Skip: types.NewBool(true),
+			SelectSet: []types.BaseSelectionSpec{&types.TraversalSpec{Type: "ContainerView", Path: "view", SelectSet: []types.BaseSelectionSpec{
+				// A VM in a vApp has no folder: it is found through its vApp.
+				ts("vAppVMs", "VirtualApp", "vm"),
+			}}},
 		}},
 		PropSet: propSpecs,
 	}

@@ -68,16 +68,20 @@ func (m *Mirror) session(ctx context.Context) (healthy bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("creating the mirror's property collector: %w", err)
 	}
-	hosts, err := view.NewManager(m.vim).CreateContainerView(ctx, m.vim.ServiceContent.RootFolder, []string{"HostSystem"}, true)
-	if err != nil {
-		m.cleanup(ctx, gen, pc, nil)
-		return false, fmt.Errorf("creating the view of hosts: %w", err)
+	var views []*view.ContainerView
+	defer func() { m.cleanup(ctx, gen, pc, views) }()
+	for _, kind := range []string{"HostSystem", "ResourcePool"} {
+		v, err := view.NewManager(m.vim).CreateContainerView(ctx, m.vim.ServiceContent.RootFolder, []string{kind}, true)
+		if err != nil {
+			return false, fmt.Errorf("creating the view of %s objects: %w", kind, err)
+		}
+		views = append(views, v)
 	}
-	defer m.cleanup(ctx, gen, pc, hosts)
 	// The filter exists before the fill reads anything, so no change made
 	// during the fill can be missed: the stream's first answer (below) holds
 	// every object as it is then.
-	if _, err := pc.CreateFilter(ctx, types.CreateFilter{Spec: streamSpec(m.vim.ServiceContent.RootFolder, hosts.Reference())}); err != nil {
+	spec := streamSpec(m.vim.ServiceContent.RootFolder, views[0].Reference(), views[1].Reference())
+	if _, err := pc.CreateFilter(ctx, types.CreateFilter{Spec: spec}); err != nil {
 		return false, fmt.Errorf("creating the mirror's property filter: %w", err)
 	}
 
@@ -94,17 +98,17 @@ func (m *Mirror) session(ctx context.Context) (healthy bool, err error) {
 	return true, m.follow(ctx, pc, gen)
 }
 
-// cleanup destroys the collector (and its filter) and the view of hosts,
+// cleanup destroys the collector (and its filter) and the stream's views,
 // best effort and bounded; after a re-login they died with the old session.
-func (m *Mirror) cleanup(ctx context.Context, gen uint64, pc *property.Collector, hosts *view.ContainerView) {
+func (m *Mirror) cleanup(ctx context.Context, gen uint64, pc *property.Collector, views []*view.ContainerView) {
 	if m.opts.Generation != nil && m.opts.Generation() != gen {
 		return
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	_ = pc.Destroy(cctx)
-	if hosts != nil {
-		_ = hosts.Destroy(cctx)
+	for _, v := range views {
+		_ = v.Destroy(cctx)
 	}
 }
 

@@ -21,8 +21,11 @@ import (
 func TestReadinessFollowsTheMirror(t *testing.T) {
 	sim, counter := startSim(t, simulator.Options{})
 	svc := sim.Model().Service
-	// A slow fill: the first page answers after 300 ms.
-	sim.Model().DelayConfig.MethodDelay = map[string]int{"RetrievePropertiesEx": 300}
+	// A slow first fill: its retrieval fails after 300 ms, and the mirror
+	// reads again. (A fault rule, not the simulator's delays: those cannot be
+	// changed safely while it serves.)
+	svc.AddFaultRule(&vsim.FaultInjectionRule{MethodName: "RetrievePropertiesEx", ObjectType: "*", ObjectName: "*", Probability: 1, Enabled: true,
+		MaxCount: 1, Delay: 300, FaultType: vsim.FaultTypeCustom, Fault: &types.SystemError{Reason: "busy"}})
 	c, err := Connect(context.Background(), ConnectOptions{
 		URL: sim.URL, User: sim.User, Password: sim.Password, CAFile: sim.CAFile, KeepAlive: -1,
 		Inventory: inventory.Options{StaleAfter: 300 * time.Millisecond, MaxWait: time.Second, MinBackoff: 20 * time.Millisecond, MaxBackoff: 50 * time.Millisecond},
@@ -40,7 +43,7 @@ func TestReadinessFollowsTheMirror(t *testing.T) {
 	if err != nil || list.Total < 4 {
 		t.Fatalf("list during the fill: %+v, %v", list, err)
 	}
-	sim.Model().DelayConfig.MethodDelay = nil
+	svc.ClearFaultRules()
 	if err := c.Ready(ctx); err != nil {
 		t.Errorf("Ready after the fill: %v", err)
 	}

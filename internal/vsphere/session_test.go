@@ -361,8 +361,10 @@ func TestReloginBackoff(t *testing.T) {
 // counts as a failed login (no backoff): the next call just works.
 func TestReloginOutlivesItsCaller(t *testing.T) {
 	sim, counter := startSim(t, simulator.Options{SessionTimeout: "1s"})
-	c := connect(t, sim, -1)
+	// Set before the session starts: the inventory mirror's requests would
+	// otherwise read the delays while they change (a data race in the simulator).
 	sim.Model().DelayConfig.MethodDelay = map[string]int{"Login": 1500}
+	c := connect(t, sim, -1)
 	time.Sleep(2500 * time.Millisecond) // let the session expire
 	before := counter.get("Login")
 
