@@ -102,6 +102,7 @@ func setToolsRunning(t *testing.T, e *testenv.Env, name string) {
 	if err != nil {
 		t.Fatalf("setting tools running on %s: %v", name, err)
 	}
+	e.Fresh(t)
 }
 
 // setPower puts a VM in a power state directly.
@@ -129,6 +130,7 @@ func setPower(t *testing.T, e *testenv.Env, name, state string) {
 	if err != nil {
 		t.Fatalf("setting %s %s: %v", name, state, err)
 	}
+	e.Fresh(t)
 }
 
 // slowTasks delays simulated tasks by name ("CloneVm", "PowerOn") and

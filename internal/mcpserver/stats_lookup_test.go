@@ -31,9 +31,13 @@ func TestVMStatsReferences(t *testing.T) {
 			if !strings.HasSuffix(path, "/"+spaced) {
 				t.Fatalf("path %q does not end in the VM's name", path)
 			}
+			// References are exact (issue 7): a padded name names nothing.
+			msg := testenv.CallErr(t, e, "get_vm_stats", map[string]any{"name": "  " + spaced + " "})
+			if !strings.Contains(msg, "not found") || !strings.Contains(msg, `"`+spaced+`"`) {
+				t.Errorf("padded name: %q, want a refusal naming %q", msg, spaced)
+			}
 			refs := map[string]string{
 				"name":          spaced,
-				"padded name":   "  " + spaced + " ",
 				"path":          path,
 				"id":            vm.Self.Value,
 				"BIOS UUID":     vm.Config.Uuid,
@@ -43,9 +47,6 @@ func TestVMStatsReferences(t *testing.T) {
 				s := getStats(t, e, map[string]any{"name": ref})
 				if s.VM.ID != vm.Self.Value || s.VM.Name != spaced || s.VM.Path != path {
 					t.Errorf("tool, by %s %q: vm = %+v, want %s %q", kind, ref, s.VM, vm.Self.Value, path)
-				}
-				if kind == "padded name" {
-					continue
 				}
 				uri := "vmstats://" + url.PathEscape(ref)
 				if r := readStats(t, e, uri); r.VM.ID != vm.Self.Value {
@@ -92,6 +93,8 @@ func TestVMStatsUnknownAndAmbiguous(t *testing.T) {
 	if err != nil {
 		t.Fatalf("moving %s: %v", twin.Name, err)
 	}
+	e.Sim.Publish(twin.Self, "parent") // the simulator does not announce a move; vCenter does
+	e.Fresh(t)
 	renameVM(t, e, "DC0_H0_VM1", "DC0_H0_VM0")
 	original, err := finder.VirtualMachine(ctx, "/DC0/vm/DC0_H0_VM0")
 	if err != nil {
@@ -126,6 +129,7 @@ func renameVM(t *testing.T, e *testenv.Env, from, to string) {
 	if err != nil {
 		t.Fatalf("renaming %s to %s: %v", from, to, err)
 	}
+	e.Fresh(t)
 }
 
 // readErrCode reads a resource that must fail and returns the JSON-RPC error code.

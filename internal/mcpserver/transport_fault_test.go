@@ -37,16 +37,21 @@ func TestUnreachableVCenterInWords(t *testing.T) {
 		}
 	}
 
+	// Lists answer from the inventory mirror's last state, saying how old it is.
+	for _, tool := range []string{"list_vms", "list_hosts"} {
+		out := testenv.CallOK[map[string]any](t, e, tool, map[string]any{})
+		if note, _ := out["inventory_note"].(string); !strings.Contains(note, "interrupted") {
+			t.Errorf("%s answered from a mirror cut off from vCenter without saying so: %v", tool, out)
+		}
+	}
 	cases := []struct {
 		tool string
 		args map[string]any
 	}{
-		{"list_vms", map[string]any{}},
 		{"get_vm", map[string]any{"name": "DC0_C0_RP0_VM0"}},
 		{"power_on_vm", map[string]any{"name": "DC0_C0_RP0_VM1"}},
 		{"create_vm", map[string]any{"name": "unreachable", "cpu": 1, "memory": 128}},
 		{"get_vm_stats", map[string]any{"name": "DC0_C0_RP0_VM0"}},
-		{"list_hosts", map[string]any{}},
 	}
 	for _, c := range cases {
 		t.Run(c.tool, func(t *testing.T) {
@@ -85,7 +90,7 @@ func TestResourceUnexplainedFaultInWords(t *testing.T) {
 	e := testenv.New(t, testenv.Options{Logger: testLogger(logs)})
 	svc := e.Sim.Model().Service
 	svc.AddFaultRule(&vsim.FaultInjectionRule{
-		MethodName: "RetrievePropertiesEx", ObjectType: "*", ObjectName: "*",
+		MethodName: "QueryPerf", ObjectType: "*", ObjectName: "*",
 		Probability: 1, FaultType: vsim.FaultTypeCustom, Fault: &types.SystemError{}, Enabled: true,
 	})
 	defer svc.ClearFaultRules()

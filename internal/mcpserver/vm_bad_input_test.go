@@ -30,6 +30,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.Fresh(t)
 
 	// A VM named like another VM's id (on ESXi ids are plain numbers: a VM named
 	// "42" is a real risk): the id must not silently win over the name.
@@ -43,6 +44,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.Fresh(t)
 
 	const on, off = "DC0_C0_RP0_VM0", "DC0_C0_RP0_VM1" // powered on, powered off; Tools not running in either
 	long := strings.Repeat("x", 81)

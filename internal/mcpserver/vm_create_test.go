@@ -46,6 +46,7 @@ func makeFixtures(t *testing.T, e *testenv.Env) fixtures {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.Fresh(t)
 	return fixtures{folder: prod.Reference(), pool: pool.Reference(), finder: f}
 }
 

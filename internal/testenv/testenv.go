@@ -18,6 +18,7 @@ import (
 	"github.com/vmware/govmomi/vim25/mo"
 
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/config"
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/inventory"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/mcpserver"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/simulator"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/vsphere"
@@ -41,6 +42,8 @@ type Options struct {
 	Server func(*mcpserver.Options)
 	// TaskWait is the server's task_wait_seconds (0: wait to the end).
 	TaskWait time.Duration
+	// Inventory tunes the server's inventory mirror (e.g. a small MaxObjectUpdates).
+	Inventory inventory.Options
 }
 
 // Env is one running fixture.
@@ -77,7 +80,7 @@ func New(t testing.TB, opts Options) *Env {
 	}
 	vs, err := vsphere.Connect(ctx, vsphere.ConnectOptions{
 		URL: sim.URL, User: sim.User, Password: sim.Password, CAFile: sim.CAFile,
-		KeepAlive: -1, Logger: log,
+		KeepAlive: -1, Logger: log, Inventory: opts.Inventory,
 		MaxConcurrency: config.DefaultVCenterMaxConcurrency,
 	})
 	if err != nil {
@@ -85,6 +88,13 @@ func New(t testing.TB, opts Options) *Env {
 	}
 	t.Cleanup(func() { _ = vs.Close(context.Background()) })
 	vs.SetTaskWait(opts.TaskWait)
+	// Tests start at steady state: the inventory mirror filled.
+	fctx, cancel := context.WithTimeout(ctx, time.Minute)
+	err = vs.Mirror().WaitFilled(fctx)
+	cancel()
+	if err != nil {
+		t.Fatalf("filling the inventory mirror: %v", err)
+	}
 	names := vsphere.PlacementNames{Network: config.DefaultNetwork, NetworkDefaulted: true}
 	if opts.Placement != nil {
 		names = *opts.Placement
@@ -121,6 +131,18 @@ func New(t testing.TB, opts Options) *Env {
 	t.Cleanup(func() { _ = e.Client.Close() })
 	e.ResetSOAP()
 	return e
+}
+
+// Fresh waits until the server's inventory mirror has applied every change
+// vSphere holds — for a test that changed the inventory behind the server's
+// back and now checks a read that must show it.
+func (e *Env) Fresh(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.VS.Mirror().Fence(ctx); err != nil {
+		t.Fatalf("waiting for the inventory mirror: %v", err)
+	}
 }
 
 func (e *Env) countSOAP(method string) {

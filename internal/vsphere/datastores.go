@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/inventory"
 )
 
 // DatastoreInfo is one datastore as a placement target.
@@ -27,80 +28,74 @@ type DatastoreInfo struct {
 	MultipleHostAccess bool     `json:"multiple_host_access" jsonschema:"true when more than one host can reach it (shared storage)"`
 }
 
-// DatastoreList is every datastore matching a filter.
+// DatastoreList is one page of the datastores matching a filter.
 type DatastoreList struct {
 	Datastores []DatastoreInfo `json:"datastores"`
-	Total      int             `json:"total"`
-}
-
-var datastoreSpecs = []types.PropertySpec{
-	{Type: "Datastore", PathSet: []string{"name", "summary", "host", "vm"}},
-	{Type: "HostSystem", PathSet: []string{"name"}},
+	Total      int             `json:"total" jsonschema:"number of matching datastores over all pages"`
+	Truncated  bool            `json:"truncated,omitempty" jsonschema:"true when more datastores follow; pass next_cursor to get them"`
+	NextCursor string          `json:"next_cursor,omitempty" jsonschema:"opaque cursor for the next page"`
+	Freshness
 }
 
 // ListDatastores lists the datastores whose name matches (substring or glob;
-// empty matches all), in one container view and one property retrieval.
-func (c *Client) ListDatastores(ctx context.Context, name string) (*DatastoreList, error) {
-	content, err := c.retrieveView(ctx, c.vim.ServiceContent.RootFolder, datastoreSpecs)
+// empty matches all), one page at a time, from the inventory mirror: no
+// request to vCenter.
+func (c *Client) ListDatastores(ctx context.Context, name string, limit int, cursor string) (*DatastoreList, error) {
+	var stores []DatastoreInfo
+	err := c.readMirror(ctx, func(v *inventory.View) {
+		vms := map[string]int{}
+		v.EachVM(func(vm *inventory.VM) bool {
+			for _, ds := range vm.Datastores {
+				vms[ds]++
+			}
+			return true
+		})
+		for _, ds := range v.Datastores() {
+			if matchName(name, ds.Name) {
+				stores = append(stores, newDatastoreInfo(v, ds, vms[ds.ID]))
+			}
+		}
+	})
 	if err != nil {
 		return nil, fmt.Errorf("listing datastores: %w", err)
 	}
-	hostNames := map[types.ManagedObjectReference]string{}
-	var stores []mo.Datastore
-	for _, oc := range content {
-		switch oc.Obj.Type {
-		case "HostSystem":
-			hostNames[oc.Obj] = str(propsOf(oc), "name")
-		case "Datastore":
-			obj, err := decodeObject(oc)
-			if err != nil {
-				return nil, fmt.Errorf("listing datastores: decoding %s: %w", oc.Obj.Value, err)
-			}
-			stores = append(stores, obj.(mo.Datastore))
-		}
+	page, info, err := pageByName(stores, func(d DatastoreInfo) (string, string) { return d.Name, d.ID }, name, limit, cursor)
+	if err != nil {
+		return nil, err
 	}
-	out := &DatastoreList{Datastores: []DatastoreInfo{}}
-	for _, ds := range stores {
-		if matchName(name, ds.Name) {
-			out.Datastores = append(out.Datastores, newDatastoreInfo(ds, hostNames))
-		}
-	}
-	slices.SortFunc(out.Datastores, func(a, b DatastoreInfo) int { return byNameThenID(a.Name, a.ID, b.Name, b.ID) })
-	out.Total = len(out.Datastores)
-	return out, nil
+	return &DatastoreList{Datastores: append([]DatastoreInfo{}, page...), Total: info.total, Truncated: info.truncated, NextCursor: info.nextCursor, Freshness: c.freshness()}, nil
 }
 
-func newDatastoreInfo(ds mo.Datastore, hostNames map[types.ManagedObjectReference]string) DatastoreInfo {
-	s := ds.Summary
+func newDatastoreInfo(v *inventory.View, ds *inventory.Datastore, vmCount int) DatastoreInfo {
 	info := DatastoreInfo{
-		ID:              ds.Self.Value,
+		ID:              ds.ID,
 		Name:            ds.Name,
-		Type:            s.Type,
-		CapacityGB:      gb(s.Capacity),
-		FreeGB:          gb(s.FreeSpace),
-		UsedPercent:     percent(float64(s.Capacity-s.FreeSpace), float64(s.Capacity)),
-		ProvisionedGB:   gb(s.Capacity - s.FreeSpace + s.Uncommitted),
-		UncommittedGB:   gb(s.Uncommitted),
-		Accessible:      s.Accessible,
-		MaintenanceMode: s.MaintenanceMode,
+		Type:            ds.Type,
+		CapacityGB:      gb(ds.Capacity),
+		FreeGB:          gb(ds.FreeSpace),
+		UsedPercent:     percent(float64(ds.Capacity-ds.FreeSpace), float64(ds.Capacity)),
+		ProvisionedGB:   gb(ds.Capacity - ds.FreeSpace + ds.Uncommitted),
+		UncommittedGB:   gb(ds.Uncommitted),
+		Accessible:      ds.Accessible,
+		MaintenanceMode: ds.MaintenanceMode,
 		Hosts:           []string{},
-		VMCount:         len(ds.Vm),
+		VMCount:         vmCount,
 	}
 	if info.MaintenanceMode == "" {
 		info.MaintenanceMode = string(types.DatastoreSummaryMaintenanceModeStateNormal)
 	}
-	for _, m := range ds.Host {
-		if m.MountInfo.Mounted != nil && !*m.MountInfo.Mounted {
+	for _, m := range ds.Mounts {
+		if !m.Mounted {
 			continue
 		}
-		if n := hostNames[m.Key]; n != "" {
-			info.Hosts = append(info.Hosts, n)
+		if h := v.Host(m.Host); h != nil && h.Name != "" {
+			info.Hosts = append(info.Hosts, h.Name)
 		}
 	}
 	slices.Sort(info.Hosts)
 	info.HostCount = len(info.Hosts)
-	if s.MultipleHostAccess != nil {
-		info.MultipleHostAccess = *s.MultipleHostAccess
+	if ds.MultipleHostAccess != nil {
+		info.MultipleHostAccess = *ds.MultipleHostAccess
 	} else {
 		info.MultipleHostAccess = info.HostCount > 1
 	}

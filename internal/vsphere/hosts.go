@@ -3,10 +3,8 @@ package vsphere
 import (
 	"context"
 	"fmt"
-	"slices"
 
-	"github.com/vmware/govmomi/vim25/mo"
-	"github.com/vmware/govmomi/vim25/types"
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/inventory"
 )
 
 // HostInfo is one ESXi host as a placement target.
@@ -27,73 +25,59 @@ type HostInfo struct {
 	VMCount            int     `json:"vm_count" jsonschema:"VMs registered on the host, templates included"`
 }
 
-// HostList is every host matching a filter.
+// HostList is one page of the hosts matching a filter.
 type HostList struct {
-	Hosts []HostInfo `json:"hosts"`
-	Total int        `json:"total"`
-}
-
-var hostSpecs = []types.PropertySpec{
-	{Type: "HostSystem", PathSet: []string{
-		"name", "parent", "runtime.connectionState", "runtime.powerState", "runtime.inMaintenanceMode",
-		"summary.hardware", "summary.quickStats", "vm",
-	}},
-	{Type: "ComputeResource", PathSet: []string{"name"}},
+	Hosts      []HostInfo `json:"hosts"`
+	Total      int        `json:"total" jsonschema:"number of matching hosts over all pages"`
+	Truncated  bool       `json:"truncated,omitempty" jsonschema:"true when more hosts follow; pass next_cursor to get them"`
+	NextCursor string     `json:"next_cursor,omitempty" jsonschema:"opaque cursor for the next page"`
+	Freshness
 }
 
 // ListHosts lists the ESXi hosts whose name matches (substring or glob; empty
-// matches all), in one container view and one property retrieval.
-func (c *Client) ListHosts(ctx context.Context, name string) (*HostList, error) {
-	content, err := c.retrieveView(ctx, c.vim.ServiceContent.RootFolder, hostSpecs)
+// matches all), one page at a time, from the inventory mirror: no request to vCenter.
+func (c *Client) ListHosts(ctx context.Context, name string, limit int, cursor string) (*HostList, error) {
+	var hosts []HostInfo
+	err := c.readMirror(ctx, func(v *inventory.View) {
+		vms := map[string]int{}
+		v.EachVM(func(vm *inventory.VM) bool {
+			vms[vm.Host]++
+			return true
+		})
+		for _, h := range v.Hosts() {
+			if !matchName(name, h.Name) {
+				continue
+			}
+			info := newHostInfo(h, vms[h.ID])
+			if cr := v.Compute(h.Parent); cr != nil && cr.Cluster {
+				info.Cluster = cr.Name
+			}
+			hosts = append(hosts, info)
+		}
+	})
 	if err != nil {
 		return nil, fmt.Errorf("listing hosts: %w", err)
 	}
-	clusters := map[types.ManagedObjectReference]string{}
-	var hosts []mo.HostSystem
-	for _, oc := range content {
-		if oc.Obj.Type == "ClusterComputeResource" {
-			clusters[oc.Obj] = str(propsOf(oc), "name")
-		}
-		if oc.Obj.Type != "HostSystem" {
-			continue
-		}
-		obj, err := decodeObject(oc)
-		if err != nil {
-			return nil, fmt.Errorf("listing hosts: decoding %s: %w", oc.Obj.Value, err)
-		}
-		hosts = append(hosts, obj.(mo.HostSystem))
+	page, info, err := pageByName(hosts, func(h HostInfo) (string, string) { return h.Name, h.ID }, name, limit, cursor)
+	if err != nil {
+		return nil, err
 	}
-	out := &HostList{Hosts: []HostInfo{}}
-	for _, h := range hosts {
-		if !matchName(name, h.Name) {
-			continue
-		}
-		info := newHostInfo(h)
-		if h.Parent != nil {
-			info.Cluster = clusters[*h.Parent]
-		}
-		out.Hosts = append(out.Hosts, info)
-	}
-	slices.SortFunc(out.Hosts, func(a, b HostInfo) int { return byNameThenID(a.Name, a.ID, b.Name, b.ID) })
-	out.Total = len(out.Hosts)
-	return out, nil
+	return &HostList{Hosts: append([]HostInfo{}, page...), Total: info.total, Truncated: info.truncated, NextCursor: info.nextCursor, Freshness: c.freshness()}, nil
 }
 
-func newHostInfo(h mo.HostSystem) HostInfo {
+func newHostInfo(h *inventory.Host, vmCount int) HostInfo {
 	info := HostInfo{
-		ID:              h.Self.Value,
-		Name:            h.Name,
-		ConnectionState: string(h.Runtime.ConnectionState),
-		PowerState:      string(h.Runtime.PowerState),
-		MaintenanceMode: h.Runtime.InMaintenanceMode,
-		CPUUsageMHz:     int64(h.Summary.QuickStats.OverallCpuUsage),
-		MemoryUsageMB:   int64(h.Summary.QuickStats.OverallMemoryUsage),
-		VMCount:         len(h.Vm),
-	}
-	if hw := h.Summary.Hardware; hw != nil {
-		info.CPUCores = int32(hw.NumCpuCores)
-		info.CPUCapacityMHz = int64(hw.CpuMhz) * int64(hw.NumCpuCores)
-		info.MemoryCapacityMB = hw.MemorySize / (1 << 20)
+		ID:               h.ID,
+		Name:             h.Name,
+		ConnectionState:  h.ConnectionState,
+		PowerState:       h.PowerState,
+		MaintenanceMode:  h.InMaintenanceMode,
+		CPUUsageMHz:      int64(h.CPUUsageMHz),
+		MemoryUsageMB:    int64(h.MemoryUsageMB),
+		VMCount:          vmCount,
+		CPUCores:         int32(h.CPUCores),
+		CPUCapacityMHz:   int64(h.CPUMhz) * int64(h.CPUCores),
+		MemoryCapacityMB: h.MemoryBytes / (1 << 20),
 	}
 	info.CPUUsagePercent = percent(float64(info.CPUUsageMHz), float64(info.CPUCapacityMHz))
 	info.MemoryUsagePercent = percent(float64(info.MemoryUsageMB), float64(info.MemoryCapacityMB))

@@ -9,16 +9,15 @@ import (
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25/mo"
-	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/simulator"
 )
 
-// TestSnapshotSeesWhatAContainerViewSees: the session's long-lived inventory
-// view finds exactly the VMs (with their hosts) that a fresh, independent
-// container view finds, on vCenter, ESXi and datacenters nested in folders;
-// and every kind of reference resolves back to the same VM.
-func TestSnapshotSeesWhatAContainerViewSees(t *testing.T) {
+// TestMirrorSeesWhatAContainerViewSees: the session's inventory mirror holds
+// exactly the VMs (with their hosts) that a fresh, independent container view
+// finds, on vCenter, ESXi and datacenters nested in folders; and every kind of
+// reference resolves back to the same VM.
+func TestMirrorSeesWhatAContainerViewSees(t *testing.T) {
 	for _, opts := range []simulator.Options{{}, {ESX: true}, {Nested: true}} {
 		sim, _ := startSim(t, opts)
 		c := connect(t, sim, -1)
@@ -34,15 +33,15 @@ func TestSnapshotSeesWhatAContainerViewSees(t *testing.T) {
 		}
 		_ = v.Destroy(ctx)
 
-		inv, err := c.snapshot(ctx)
+		list, err := c.ListVMs(ctx, ListFilter{IncludeTemplates: true}, MaxListLimit, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(inv.vms) != len(direct) || len(direct) < 3 {
-			t.Fatalf("%+v: snapshot has %d VMs, container view %d", opts, len(inv.vms), len(direct))
+		if len(list.VMs) != len(direct) || len(direct) < 3 {
+			t.Fatalf("%+v: mirror has %d VMs, container view %d", opts, len(list.VMs), len(direct))
 		}
 		byID := map[string]VMSummary{}
-		for _, s := range inv.vms {
+		for _, s := range list.VMs {
 			byID[s.ID] = s
 		}
 		for _, vm := range direct {
@@ -51,7 +50,7 @@ func TestSnapshotSeesWhatAContainerViewSees(t *testing.T) {
 				t.Errorf("%+v: %s missing from the snapshot", opts, vm.Name)
 				continue
 			}
-			if s.Host == "" || s.Cluster == "" || inv.nodes[*vm.Runtime.Host].name != s.Host || !strings.HasSuffix(s.Path, "/"+vm.Name) || !strings.Contains(s.Path, "/vm/") {
+			if s.Host == "" || s.Cluster == "" || s.Name != vm.Name || !strings.HasSuffix(s.Path, "/"+vm.Name) || !strings.Contains(s.Path, "/vm/") {
 				t.Errorf("%+v: %s summarised as %+v", opts, vm.Name, s)
 			}
 			for _, ref := range []string{s.Name, s.Path, s.ID, s.UUID, s.InstanceUUID} {
@@ -66,39 +65,6 @@ func TestSnapshotSeesWhatAContainerViewSees(t *testing.T) {
 				t.Errorf("FindVM(%q): %v, want NotFoundError", ref, err)
 			}
 		}
-	}
-}
-
-// TestVAppPaths: in vCenter a VM inside a vApp has no parent, only parentVApp,
-// and the vApp sits in the VM folder tree under its parentFolder. (The
-// simulator files vApp VMs straight into a folder, so this is checked on
-// retrieved content as vCenter sends it.)
-func TestVAppPaths(t *testing.T) {
-	mor := func(typ, val string) types.ManagedObjectReference {
-		return types.ManagedObjectReference{Type: typ, Value: val}
-	}
-	obj := func(o types.ManagedObjectReference, props ...any) types.ObjectContent {
-		oc := types.ObjectContent{Obj: o}
-		for i := 0; i+1 < len(props); i += 2 {
-			oc.PropSet = append(oc.PropSet, types.DynamicProperty{Name: props[i].(string), Val: props[i+1]})
-		}
-		return oc
-	}
-	dc, vmFolder, apps := mor("Datacenter", "dc-1"), mor("Folder", "group-v1"), mor("Folder", "group-v9")
-	pool, vapp, vm := mor("ResourcePool", "resgroup-1"), mor("VirtualApp", "resgroup-v5"), mor("VirtualMachine", "vm-7")
-	inv := newVMInventory([]types.ObjectContent{
-		obj(dc, "name", "DC0"),
-		obj(vmFolder, "name", "vm", "parent", dc),
-		obj(apps, "name", "apps", "parent", vmFolder),
-		obj(pool, "name", "Resources"),
-		obj(vapp, "name", "shop", "parent", pool, "parentFolder", apps),
-		obj(vm, "name", "web-01", "parentVApp", vapp),
-	})
-	if len(inv.vms) != 1 || inv.vms[0].Path != "/DC0/vm/apps/shop/web-01" {
-		t.Fatalf("vApp VM summarised as %+v", inv.vms)
-	}
-	if got, err := inv.find("/DC0/vm/apps/shop/web-01"); err != nil || got.ID != "vm-7" {
-		t.Errorf("find by vApp path: %v, %v", got, err)
 	}
 }
 
@@ -123,6 +89,9 @@ func TestReferenceKindsAreAmbiguousTogether(t *testing.T) {
 		err = task.Wait(ctx)
 	}
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mirror().Fence(ctx); err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.FindVM(ctx, target.ID)

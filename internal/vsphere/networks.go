@@ -6,15 +6,16 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/inventory"
 )
 
 // Network kinds.
 const (
-	NetworkStandard    = "standard"
-	NetworkDistributed = "distributed"
-	NetworkOpaque      = "opaque"
+	NetworkStandard    = inventory.NetworkStandard
+	NetworkDistributed = inventory.NetworkDistributed
+	NetworkOpaque      = inventory.NetworkOpaque
 )
 
 // NetworkInfo is one network a VM can be connected to.
@@ -31,90 +32,67 @@ type NetworkInfo struct {
 	VMCount    int    `json:"vm_count" jsonschema:"VMs connected to it, as vSphere reports"`
 }
 
-// NetworkList is every network matching a filter.
+// NetworkList is one page of the networks matching a filter.
 type NetworkList struct {
-	Networks []NetworkInfo `json:"networks"`
-	Total    int           `json:"total"`
+	Networks   []NetworkInfo `json:"networks"`
+	Total      int           `json:"total" jsonschema:"number of matching networks over all pages"`
+	Truncated  bool          `json:"truncated,omitempty" jsonschema:"true when more networks follow; pass next_cursor to get them"`
+	NextCursor string        `json:"next_cursor,omitempty" jsonschema:"opaque cursor for the next page"`
+	Freshness
 }
 
-var networkSpecs = []types.PropertySpec{
-	{Type: "Network", PathSet: []string{"name", "host", "vm"}},
-	{Type: "DistributedVirtualPortgroup", PathSet: []string{"config.distributedVirtualSwitch", "config.defaultPortConfig", "config.uplink"}},
-	{Type: "OpaqueNetwork", PathSet: []string{"summary"}},
-	{Type: "DistributedVirtualSwitch", PathSet: []string{"name"}},
-	// A standard port group's VLAN and vSwitch are set per host.
-	{Type: "HostSystem", PathSet: []string{"config.network.portgroup"}},
-}
-
-// ListNetworks lists the networks whose name matches (substring or glob; empty
-// matches all), in one container view and one property retrieval.
-func (c *Client) ListNetworks(ctx context.Context, name string) (*NetworkList, error) {
-	content, err := c.retrieveView(ctx, c.vim.ServiceContent.RootFolder, networkSpecs)
+// ListNetworks lists the networks whose name matches (substring or glob;
+// empty matches all), one page at a time, from the inventory mirror: no
+// request to vCenter.
+func (c *Client) ListNetworks(ctx context.Context, name string, limit int, cursor string) (*NetworkList, error) {
+	var nets []NetworkInfo
+	err := c.readMirror(ctx, func(v *inventory.View) {
+		vms, hosts := map[string]int{}, map[string]int{}
+		v.EachVM(func(vm *inventory.VM) bool {
+			for _, n := range vm.Networks {
+				vms[n]++
+			}
+			return true
+		})
+		pgs := map[string][]inventory.PortGroup{} // standard port groups by name, one per host
+		for _, h := range v.Hosts() {
+			for _, n := range h.Networks {
+				hosts[n]++
+			}
+			for _, pg := range h.PortGroups {
+				pgs[pg.Name] = append(pgs[pg.Name], pg)
+			}
+		}
+		for _, n := range v.Networks() {
+			if !matchName(name, n.Name) {
+				continue
+			}
+			info := NetworkInfo{ID: n.ID, Name: n.Name, Kind: n.Kind, HostCount: hosts[n.ID], VMCount: vms[n.ID]}
+			switch n.Kind {
+			case NetworkDistributed:
+				if w := v.Switch(n.Switch); w != nil {
+					info.Switch = w.Name
+				}
+				info.Uplink = n.Uplink
+				if n.VLAN != nil {
+					info.VLANID, info.VLAN = distributedVLAN(n.VLAN)
+				}
+			case NetworkOpaque:
+				info.OpaqueType = n.OpaqueType
+			default:
+				info.VLANID, info.VLAN, info.Switch = standardVLAN(pgs[n.Name])
+			}
+			nets = append(nets, info)
+		}
+	})
 	if err != nil {
 		return nil, fmt.Errorf("listing networks: %w", err)
 	}
-	switches := map[types.ManagedObjectReference]string{}
-	pgs := map[string][]types.HostPortGroupSpec{} // standard port group specs by name, one per host
-	var nets []any
-	for _, oc := range content {
-		obj, err := decodeObject(oc)
-		if err != nil {
-			return nil, fmt.Errorf("listing networks: decoding %s %s: %w", oc.Obj.Type, oc.Obj.Value, err)
-		}
-		switch o := obj.(type) {
-		case mo.HostSystem:
-			if o.Config != nil && o.Config.Network != nil {
-				for _, pg := range o.Config.Network.Portgroup {
-					pgs[pg.Spec.Name] = append(pgs[pg.Spec.Name], pg.Spec)
-				}
-			}
-		case mo.DistributedVirtualSwitch:
-			switches[oc.Obj] = o.Name
-		case mo.VmwareDistributedVirtualSwitch:
-			switches[oc.Obj] = o.Name
-		case mo.Network, mo.DistributedVirtualPortgroup, mo.OpaqueNetwork:
-			nets = append(nets, o)
-		}
+	page, info, err := pageByName(nets, func(n NetworkInfo) (string, string) { return n.Name, n.ID }, name, limit, cursor)
+	if err != nil {
+		return nil, err
 	}
-	out := &NetworkList{Networks: []NetworkInfo{}}
-	for _, n := range nets {
-		info := newNetworkInfo(n, switches, pgs)
-		if matchName(name, info.Name) {
-			out.Networks = append(out.Networks, info)
-		}
-	}
-	slices.SortFunc(out.Networks, func(a, b NetworkInfo) int { return byNameThenID(a.Name, a.ID, b.Name, b.ID) })
-	out.Total = len(out.Networks)
-	return out, nil
-}
-
-func newNetworkInfo(obj any, switches map[types.ManagedObjectReference]string, pgs map[string][]types.HostPortGroupSpec) NetworkInfo {
-	base := func(n mo.Network, kind string) NetworkInfo {
-		return NetworkInfo{ID: n.Self.Value, Name: n.Name, Kind: kind, HostCount: len(n.Host), VMCount: len(n.Vm)}
-	}
-	switch n := obj.(type) {
-	case mo.DistributedVirtualPortgroup:
-		info := base(n.Network, NetworkDistributed)
-		if dvs := n.Config.DistributedVirtualSwitch; dvs != nil {
-			info.Switch = switches[*dvs]
-		}
-		info.Uplink = n.Config.Uplink != nil && *n.Config.Uplink
-		if s, ok := n.Config.DefaultPortConfig.(*types.VMwareDVSPortSetting); ok && s.Vlan != nil {
-			info.VLANID, info.VLAN = distributedVLAN(s.Vlan)
-		}
-		return info
-	case mo.OpaqueNetwork:
-		info := base(n.Network, NetworkOpaque)
-		if s, ok := n.Summary.(*types.OpaqueNetworkSummary); ok {
-			info.OpaqueType = s.OpaqueNetworkType
-		}
-		return info
-	case mo.Network:
-		info := base(n, NetworkStandard)
-		info.VLANID, info.VLAN, info.Switch = standardVLAN(pgs[n.Name])
-		return info
-	}
-	return NetworkInfo{}
+	return &NetworkList{Networks: append([]NetworkInfo{}, page...), Total: info.total, Truncated: info.truncated, NextCursor: info.nextCursor, Freshness: c.freshness()}, nil
 }
 
 func distributedVLAN(spec types.BaseVmwareDistributedVirtualSwitchVlanSpec) (*int32, string) {
@@ -138,15 +116,15 @@ func distributedVLAN(spec types.BaseVmwareDistributedVirtualSwitchVlanSpec) (*in
 
 // standardVLAN reads a standard port group's VLAN and vSwitch from the hosts
 // that define it: one VLAN id when they agree, the list when they do not.
-func standardVLAN(specs []types.HostPortGroupSpec) (*int32, string, string) {
+func standardVLAN(specs []inventory.PortGroup) (*int32, string, string) {
 	var ids []int32
 	var vswitches []string
 	for _, s := range specs {
-		if !slices.Contains(ids, s.VlanId) {
-			ids = append(ids, s.VlanId)
+		if !slices.Contains(ids, s.VLAN) {
+			ids = append(ids, s.VLAN)
 		}
-		if !slices.Contains(vswitches, s.VswitchName) {
-			vswitches = append(vswitches, s.VswitchName)
+		if !slices.Contains(vswitches, s.VSwitch) {
+			vswitches = append(vswitches, s.VSwitch)
 		}
 	}
 	var vswitch string

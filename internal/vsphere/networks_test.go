@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/inventory"
 )
 
 func TestNetworkVLANs(t *testing.T) {
@@ -28,10 +30,10 @@ func TestNetworkVLANs(t *testing.T) {
 			return i, s, ""
 		}},
 		{"standard, hosts agree", id(10), "", "vSwitch1", func() (*int32, string, string) {
-			return standardVLAN([]types.HostPortGroupSpec{{VlanId: 10, VswitchName: "vSwitch1"}, {VlanId: 10, VswitchName: "vSwitch1"}})
+			return standardVLAN([]inventory.PortGroup{{VLAN: 10, VSwitch: "vSwitch1"}, {VLAN: 10, VSwitch: "vSwitch1"}})
 		}},
 		{"standard, hosts differ", nil, "differs between hosts: 10, 20", "", func() (*int32, string, string) {
-			return standardVLAN([]types.HostPortGroupSpec{{VlanId: 20, VswitchName: "vSwitch1"}, {VlanId: 10, VswitchName: "vSwitch2"}})
+			return standardVLAN([]inventory.PortGroup{{VLAN: 20, VSwitch: "vSwitch1"}, {VLAN: 10, VSwitch: "vSwitch2"}})
 		}},
 		{"standard, no host defines it", nil, "", "", func() (*int32, string, string) { return standardVLAN(nil) }},
 	}

@@ -3,7 +3,6 @@ package vsphere
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/view"
@@ -69,27 +68,4 @@ func str(m map[string]any, k string) string {
 func ref(m map[string]any, k string) (types.ManagedObjectReference, bool) {
 	r, ok := m[k].(types.ManagedObjectReference)
 	return r, ok
-}
-
-// retrieveObjects fetches the same properties of objects of any mix of types in
-// one retrieval, returning raw content (for example Network, DistributedVirtualPortgroup
-// and OpaqueNetwork together).
-func (c *Client) retrieveObjects(ctx context.Context, refs []types.ManagedObjectReference, props []string) ([]types.ObjectContent, error) {
-	if len(refs) == 0 {
-		return nil, nil
-	}
-	var specs []types.PropertySpec
-	objs := make([]types.ObjectSpec, len(refs))
-	for i, r := range refs {
-		objs[i] = types.ObjectSpec{Obj: r}
-		if !slices.ContainsFunc(specs, func(s types.PropertySpec) bool { return s.Type == r.Type }) {
-			specs = append(specs, types.PropertySpec{Type: r.Type, PathSet: props})
-		}
-	}
-	req := types.RetrieveProperties{SpecSet: []types.PropertyFilterSpec{{ObjectSet: objs, PropSet: specs}}}
-	res, err := property.DefaultCollector(c.vim).RetrieveProperties(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	return res.Returnval, nil
 }

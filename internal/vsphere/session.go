@@ -19,9 +19,10 @@ import (
 	"github.com/vmware/govmomi/session"
 	"github.com/vmware/govmomi/session/keepalive"
 	"github.com/vmware/govmomi/vim25"
-	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/inventory"
 )
 
 // ConnectOptions say how to reach and log in to vCenter or ESXi.
@@ -42,6 +43,8 @@ type ConnectOptions struct {
 	// MaxConcurrency bounds the requests in flight to vCenter (vcenter_max_concurrency);
 	// 0 means unbounded. Long polls are bounded apart (see vcenter_limit.go).
 	MaxConcurrency int
+	// Inventory tunes the inventory mirror (tests set small pages and update sets).
+	Inventory inventory.Options
 }
 
 // Client is the one vCenter session of the server, shared by every MCP session.
@@ -70,8 +73,8 @@ type Client struct {
 	loginErr       error
 	reloginBackoff time.Duration // first wait after a failure; doubles, at most maxReloginBackoff
 
-	// view is the session's inventory container view (see inventory_view.go).
-	view inventoryView
+	// mirror is the session's inventory, kept current by vCenter (see mirror.go).
+	mirror *inventory.Mirror
 
 	// perf caches the performance counter catalogue, read once per Client
 	// (see perf_counters.go).
@@ -139,10 +142,7 @@ func Connect(ctx context.Context, opts ConnectOptions) (*Client, error) {
 		return nil, describeLoginError(u.Host, opts.User, err)
 	}
 	c.gen.Store(1)
-	if _, err := c.inventoryView(ctx); err != nil {
-		_ = c.sm.Logout(ctx)
-		return nil, fmt.Errorf("connected to %s but could not read its inventory: %w", u.Host, err)
-	}
+	c.startMirror(opts.Inventory)
 	about := vc.ServiceContent.About
 	log.Info("connected to vSphere", "host", u.Host, "product", about.FullName, "api_type", about.ApiType, "user", opts.User)
 	return c, nil
@@ -155,17 +155,11 @@ func (c *Client) Vim() *vim25.Client { return c.vim }
 // IsVCenter reports whether the endpoint is a vCenter (as opposed to a standalone ESXi host).
 func (c *Client) IsVCenter() bool { return c.vim.IsVC() }
 
-// Ready checks that the session is usable, re-logging in if needed.
-func (c *Client) Ready(ctx context.Context) error {
-	_, err := methods.GetCurrentTime(ctx, c.vim)
-	return err
-}
-
 // Close shuts the session down: calls still waiting for a vSphere task
 // answer at once (the task still running), no re-login is attempted any more,
 // detached clean-ups (cancelling a task, removing what a cancelled create
-// made) finish while ctx allows, and then it logs out. It is safe to call on
-// a nil Client.
+// made) finish while ctx allows, the inventory mirror stops, and then it logs
+// out. It is safe to call on a nil Client.
 func (c *Client) Close(ctx context.Context) error {
 	if c == nil || c.sm == nil {
 		return nil
@@ -174,6 +168,7 @@ func (c *Client) Close(ctx context.Context) error {
 	if err := c.tasks.awaitCleanups(ctx); err != nil {
 		c.log.Warn("clean-ups of cancelled vSphere tasks did not finish before the logout", "error", err)
 	}
+	c.stopMirror(ctx)
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), logoutTimeout)
 	defer cancel()
 	// A re-login already under way would leave its new session behind if it

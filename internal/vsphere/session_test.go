@@ -9,9 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vmware/govmomi/find"
 	vsim "github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/types"
 
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/inventory"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/simulator"
 )
 
@@ -46,14 +48,38 @@ func startSim(t *testing.T, opts simulator.Options) (*simulator.Simulator, *soap
 
 func connect(t *testing.T, sim *simulator.Simulator, keepAlive time.Duration) *Client {
 	t.Helper()
-	c, err := Connect(context.Background(), ConnectOptions{
-		URL: sim.URL, User: sim.User, Password: sim.Password, CAFile: sim.CAFile, KeepAlive: keepAlive,
-	})
+	return connectWith(t, sim, ConnectOptions{KeepAlive: keepAlive})
+}
+
+// connectWith connects with opts (URL and credentials filled in) and waits
+// for the inventory mirror's first fill, so SOAP counts start after it.
+func connectWith(t *testing.T, sim *simulator.Simulator, opts ConnectOptions) *Client {
+	t.Helper()
+	opts.URL, opts.User, opts.Password, opts.CAFile = sim.URL, sim.User, sim.Password, sim.CAFile
+	c, err := Connect(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.Mirror().WaitFilled(ctx); err != nil {
+		t.Fatal(err)
+	}
 	return c
+}
+
+// waitRecovered waits until the mirror's stream has broken and recovered
+// more than `before` times and is live again.
+func waitRecovered(t *testing.T, c *Client, before int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for c.Mirror().Recoveries() <= before || !c.Mirror().State().Live {
+		if time.Now().After(deadline) {
+			t.Fatalf("the inventory stream did not recover (recoveries %d, state %+v)", c.Mirror().Recoveries(), c.Mirror().State())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func TestConnectErrors(t *testing.T) {
@@ -116,53 +142,73 @@ func TestInsecureSkipsVerification(t *testing.T) {
 // (The simulator serves property retrievals without a session, unlike vCenter:
 // there the retrieval on the dead view fails, and creating the new view is the
 // call that re-logs in.)
+// TestSessionExpiryRecovery: the mirror's wait outlives the simulator's 1-s
+// idle timeout, so vCenter drops the session under it; the stream logs in
+// again (once), re-reads the inventory with a new collector, and goes on
+// reporting changes.
 func TestSessionExpiryRecovery(t *testing.T) {
 	sim, counter := startSim(t, simulator.Options{SessionTimeout: "1s"})
 	base := counter.get("Login") // the simulator's own seeding session
-	c := connect(t, sim, -1)
+	c := connectWith(t, sim, ConnectOptions{KeepAlive: -1, Inventory: inventory.Options{MaxWait: 2 * time.Second, MinBackoff: 10 * time.Millisecond}})
 	ctx := context.Background()
-	if _, err := c.ListVMs(ctx, ListFilter{}, 0, ""); err != nil {
-		t.Fatal(err)
-	}
 	if got := counter.get("Login") - base; got != 1 {
 		t.Fatalf("logins before expiry = %d, want 1", got)
 	}
-	views := counter.get("CreateContainerView")
-	time.Sleep(2500 * time.Millisecond) // let the simulator expire the idle session
-	list, err := c.ListVMs(ctx, ListFilter{}, 0, "")
-	if err != nil || list.Total == 0 {
-		t.Fatalf("list after session expiry: %+v, %v", list, err)
+	waitRecovered(t, c, 0)
+	if got := counter.get("Login") - base; got < 2 {
+		t.Errorf("logins after expiry = %d, want a re-login", got)
 	}
-	if got := counter.get("Login") - base; got != 2 {
-		t.Errorf("logins after expiry = %d, want 2 (one transparent re-login)", got)
+	renameBehindBack(t, sim, "DC0_H0_VM0", "renamed-after-expiry")
+	if err := c.Mirror().Fence(ctx); err != nil {
+		t.Fatal(err)
 	}
-	// One CreateContainerView refused for the expired session, one after the re-login.
-	if got := counter.get("CreateContainerView") - views; got != 2 {
-		t.Errorf("CreateContainerView requests after expiry = %d, want 2", got)
+	if _, err := c.FindVM(ctx, "renamed-after-expiry"); err != nil {
+		t.Errorf("a change after the recovery is not seen: %v", err)
 	}
 	if _, err := c.ResolvePlacement(ctx, PlacementNames{Network: "VM Network"}); err != nil {
 		t.Errorf("placement after re-login: %v", err)
 	}
 }
 
-// TestNotAuthenticatedOnListRelogsIn: when vCenter answers the inventory
-// retrieval with NotAuthenticated (as it does for an expired session), list
-// logs in again and retries once.
-func TestNotAuthenticatedOnListRelogsIn(t *testing.T) {
+// TestNotAuthenticatedOnStreamRelogsIn: when vCenter answers the mirror's
+// WaitForUpdatesEx with NotAuthenticated (as it does for an expired session),
+// the client logs in again once, and the mirror starts a new stream.
+func TestNotAuthenticatedOnStreamRelogsIn(t *testing.T) {
 	sim, counter := startSim(t, simulator.Options{})
 	base := counter.get("Login")
-	c := connect(t, sim, -1)
+	c := connectWith(t, sim, ConnectOptions{KeepAlive: -1, Inventory: inventory.Options{MaxWait: time.Second, MinBackoff: 10 * time.Millisecond}})
 	sim.Model().Service.AddFaultRule(&vsim.FaultInjectionRule{
-		MethodName: "RetrievePropertiesEx", ObjectType: "*", ObjectName: "*",
+		MethodName: "WaitForUpdatesEx", ObjectType: "*", ObjectName: "*",
 		Probability: 1, MaxCount: 1, Enabled: true, FaultType: vsim.FaultTypeNotAuthenticated,
 	})
 	t.Cleanup(sim.Model().Service.ClearFaultRules)
+	waitRecovered(t, c, 0)
 	list, err := c.ListVMs(context.Background(), ListFilter{}, 0, "")
 	if err != nil || list.Total == 0 {
 		t.Fatalf("list after NotAuthenticated: %+v, %v", list, err)
 	}
 	if got := counter.get("Login") - base; got != 2 {
 		t.Errorf("logins = %d, want 2 (the first, and one re-login)", got)
+	}
+}
+
+func renameBehindBack(t *testing.T, sim *simulator.Simulator, from, to string) {
+	t.Helper()
+	ctx := context.Background()
+	vc, err := sim.Client(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm, err := find.NewFinder(vc).VirtualMachine(ctx, from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := vm.Rename(ctx, to)
+	if err == nil {
+		err = task.Wait(ctx)
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -315,8 +361,10 @@ func TestReloginBackoff(t *testing.T) {
 // counts as a failed login (no backoff): the next call just works.
 func TestReloginOutlivesItsCaller(t *testing.T) {
 	sim, counter := startSim(t, simulator.Options{SessionTimeout: "1s"})
-	c := connect(t, sim, -1)
+	// Set before the session starts: the inventory mirror's requests would
+	// otherwise read the delays while they change (a data race in the simulator).
 	sim.Model().DelayConfig.MethodDelay = map[string]int{"Login": 1500}
+	c := connect(t, sim, -1)
 	time.Sleep(2500 * time.Millisecond) // let the session expire
 	before := counter.get("Login")
 

@@ -52,9 +52,9 @@ var vmDetailProps = []string{
 	"guest.toolsStatus", "guest.toolsRunningStatus", "guest.net", "guest.hostName",
 }
 
-// GetVM describes one VM in depth: the lookup (one inventory retrieval), its
-// details (one retrieval) and the names of its datastores and networks (one
-// retrieval) — three property-collector calls whatever the inventory size.
+// GetVM describes one VM in depth: the lookup and the names of its datastores
+// and networks come from the inventory mirror; its details cost one
+// retrieval — one SOAP request whatever the inventory size.
 func (c *Client) GetVM(ctx context.Context, reference string) (*VMDetail, error) {
 	inv, v, err := c.lookupVM(ctx, reference)
 	if err != nil {
@@ -80,7 +80,7 @@ func (c *Client) GetVM(ctx context.Context, reference string) (*VMDetail, error)
 	if v.IPAddress != "" && !slices.Contains(d.IPAddresses, v.IPAddress) {
 		d.IPAddresses = append([]string{v.IPAddress}, d.IPAddresses...)
 	}
-	names, nets, err := c.namesOf(ctx, append(slices.Clone(vm.Datastore), vm.Network...))
+	names, nets, err := c.namesFromMirror(ctx, append(slices.Clone(vm.Datastore), vm.Network...))
 	if err != nil {
 		return nil, describeFault(fmt.Sprintf("reading the datastores and networks of %s", refOf(v)), err)
 	}

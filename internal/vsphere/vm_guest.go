@@ -55,6 +55,7 @@ func (c *Client) shutdownGuest(ctx context.Context, v *VMSummary, r *PowerResult
 	})
 	switch {
 	case state == poweredOff:
+		c.afterTask(ctx, nil) // the inventory shows it before the tool answers
 		tr.stepDone(fmt.Sprintf("%s is powered off", refOf(v)))
 		r.PowerState, r.Changed = poweredOff, true
 		return r, nil

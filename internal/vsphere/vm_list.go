@@ -3,14 +3,12 @@ package vsphere
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/inventory"
 )
 
 // List limits.
@@ -20,15 +18,27 @@ const (
 )
 
 // ListFilter selects VMs. Zero values select everything except templates.
+// Every object a filter names (host, cluster, folder, datastore, network) must
+// exist: a filter that names nothing is an error, not an empty list.
 type ListFilter struct {
 	Name             string // substring, or a glob when it holds * ? or [ (case-insensitive)
 	PowerState       string // poweredOn|poweredOff|suspended (or on|off)
 	Host             string // ESXi host name
 	Cluster          string // cluster or standalone compute resource name
-	Folder           string // inventory path prefix, e.g. /DC0/vm/prod
+	Folder           string // inventory path of a folder (or vApp, or datacenter), e.g. /DC0/vm/prod
+	Datastore        string // datastore name: VMs with files on it
+	Network          string // network name: VMs connected to it
 	IncludeTemplates bool
 	TemplatesOnly    bool
+	Sort             string // name (default), cpu or memory
 }
+
+// List orders.
+const (
+	SortName   = "name"   // by name, then id
+	SortCPU    = "cpu"    // most CPUs first, then by name
+	SortMemory = "memory" // most memory first, then by name
+)
 
 // VMList is one page of VMs.
 type VMList struct {
@@ -36,6 +46,7 @@ type VMList struct {
 	Total      int         `json:"total" jsonschema:"number of VMs matching the filters, over all pages"`
 	Truncated  bool        `json:"truncated" jsonschema:"true when more VMs follow; pass next_cursor to get them"`
 	NextCursor string      `json:"next_cursor,omitempty" jsonschema:"opaque cursor for the next page"`
+	Freshness
 }
 
 // NormalizePowerState maps on/off/suspended and vSphere's names to vSphere's names.
@@ -53,82 +64,288 @@ func NormalizePowerState(s string) (string, error) {
 	return "", fmt.Errorf("power_state %q is not one of poweredOn, poweredOff, suspended", s)
 }
 
-// ListVMs returns one page of VMs sorted by name then id. Whatever the inventory
-// size it costs one property retrieval (see snapshot).
+// ListVMs returns one page of VMs, from the inventory mirror: no request to
+// vCenter. A walk through the pages (cursor after cursor) returns every VM that
+// existed for the whole walk exactly once, however VMs are created, removed or
+// renamed meanwhile (see internal/inventory/sortlog.go); VMs created after the
+// walk began are left out of it.
 func (c *Client) ListVMs(ctx context.Context, f ListFilter, limit int, cursor string) (*VMList, error) {
 	ps, err := NormalizePowerState(f.PowerState)
 	if err != nil {
 		return nil, err
 	}
 	f.PowerState = ps
+	switch f.Sort {
+	case "":
+		f.Sort = SortName
+	case SortName, SortCPU, SortMemory:
+	default:
+		return nil, fmt.Errorf("sort %q is not one of name, cpu, memory", f.Sort)
+	}
 	if f.Name != "" && isGlob(f.Name) {
 		if _, err := path.Match(strings.ToLower(f.Name), ""); err != nil {
 			return nil, fmt.Errorf("name pattern %q is not a valid glob: %v", f.Name, err)
 		}
 	}
-	switch {
-	case limit == 0:
-		limit = DefaultListLimit
-	case limit < 0 || limit > MaxListLimit:
-		return nil, fmt.Errorf("limit must be between 1 and %d, got %d", MaxListLimit, limit)
+	if limit, err = pageLimit(limit); err != nil {
+		return nil, err
 	}
-	after, err := decodeCursor(cursor, f)
+	after, err := decodeCursor(cursor, f.fingerprint(), c.mirror.Epoch())
 	if err != nil {
 		return nil, err
 	}
 
-	inv, err := c.snapshot(ctx)
+	var out *VMList
+	var ferr error
+	err = c.readMirror(ctx, func(v *inventory.View) {
+		out, ferr = listVMs(v, f, limit, after, c.mirror.Epoch())
+	})
 	if err != nil {
 		return nil, fmt.Errorf("listing VMs: %w", err)
 	}
-	matched := make([]VMSummary, 0, len(inv.vms))
-	for _, v := range inv.vms {
-		if f.matches(&v) {
-			matched = append(matched, v)
-		}
+	if ferr != nil {
+		return nil, ferr
 	}
-	slices.SortFunc(matched, compareVMs)
+	out.Freshness = c.freshness()
+	return out, nil
+}
 
-	start := 0
-	if after != nil {
-		start, _ = slices.BinarySearchFunc(matched, *after, func(v VMSummary, k cursorKey) int {
-			return cmp.Or(cmp.Compare(v.Name, k.Name), cmp.Compare(v.ID, k.ID))
-		})
-		// BinarySearch finds the position of the key itself; the page starts after it.
-		if start < len(matched) && matched[start].Name == after.Name && matched[start].ID == after.ID {
-			start++
-		}
+func pageLimit(limit int) (int, error) {
+	switch {
+	case limit == 0:
+		return DefaultListLimit, nil
+	case limit < 0 || limit > MaxListLimit:
+		return 0, fmt.Errorf("limit must be between 1 and %d, got %d", MaxListLimit, limit)
 	}
-	end := min(start+limit, len(matched))
-	out := &VMList{VMs: matched[start:end], Total: len(matched)}
-	if end < len(matched) {
+	return limit, nil
+}
+
+type vmEntry struct {
+	k  inventory.SortKeys
+	vm *inventory.VM
+}
+
+func (f ListFilter) compare(a, b vmEntry) int {
+	byName := cmp.Or(cmp.Compare(a.k.Name, b.k.Name), cmp.Compare(a.vm.ID, b.vm.ID))
+	switch f.Sort {
+	case SortCPU:
+		return cmp.Or(cmp.Compare(b.k.NumCPU, a.k.NumCPU), byName)
+	case SortMemory:
+		return cmp.Or(cmp.Compare(b.k.MemoryMB, a.k.MemoryMB), byName)
+	}
+	return byName
+}
+
+func listVMs(v *inventory.View, f ListFilter, limit int, after *cursorKey, epoch uint32) (*VMList, error) {
+	m, err := newVMMatcher(v, f)
+	if err != nil {
+		return nil, err
+	}
+	walk := v.Version()
+	var last vmEntry
+	if after != nil {
+		if after.V < v.Horizon() || after.V > walk {
+			return nil, fmt.Errorf("this cursor has expired (its listing began more than %s ago, or before the server last read the whole inventory); list again without cursor", "30 minutes")
+		}
+		walk = after.V
+		last = vmEntry{k: inventory.SortKeys{Name: after.N, NumCPU: after.C, MemoryMB: after.M}, vm: &inventory.VM{ID: after.I}}
+	}
+	// Keep the first limit entries after the cursor, in order, without
+	// sorting the whole inventory: sort and cut whenever the buffer doubles.
+	page := make([]vmEntry, 0, 2*limit)
+	total := 0
+	v.EachVM(func(vm *inventory.VM) bool {
+		if !m.matches(vm) {
+			return true
+		}
+		k, existed := v.KeysAt(vm, walk)
+		if !existed {
+			return true // created after the walk began
+		}
+		total++
+		e := vmEntry{k: k, vm: vm}
+		if after != nil && f.compare(e, last) <= 0 {
+			return true
+		}
+		page = append(page, e)
+		if len(page) == cap(page) {
+			slices.SortFunc(page, f.compare)
+			page = page[:limit+1]
+		}
+		return true
+	})
+	slices.SortFunc(page, f.compare)
+	out := &VMList{VMs: []VMSummary{}, Total: total}
+	if len(page) > limit {
+		page = page[:limit]
 		out.Truncated = true
-		last := matched[end-1]
-		out.NextCursor = encodeCursor(cursorKey{Name: last.Name, ID: last.ID, Filter: f.fingerprint()})
+		e := page[limit-1]
+		out.NextCursor = encodeCursor(cursorKey{V: walk, E: epoch, N: e.k.Name, C: e.k.NumCPU, M: e.k.MemoryMB, I: e.vm.ID, F: f.fingerprint()})
+	}
+	for _, e := range page {
+		out.VMs = append(out.VMs, summaryOf(v, e.vm))
 	}
 	return out, nil
 }
 
-func compareVMs(a, b VMSummary) int {
-	return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+// vmMatcher is a ListFilter with the objects it names resolved to ids.
+type vmMatcher struct {
+	f          ListFilter
+	hosts      map[string]bool
+	computes   map[string]bool
+	folders    []string
+	datastores map[string]bool
+	networks   map[string]bool
+	view       *inventory.View
 }
 
-func (f ListFilter) matches(v *VMSummary) bool {
+func newVMMatcher(v *inventory.View, f ListFilter) (*vmMatcher, error) {
+	m := &vmMatcher{f: f, view: v}
+	var err error
+	if f.Host != "" {
+		if m.hosts, err = namedIDs("host", f.Host, v.Hosts(), func(h *inventory.Host) (string, string) { return h.Name, h.ID }); err != nil {
+			return nil, err
+		}
+	}
+	if f.Cluster != "" {
+		if m.computes, err = namedIDs("cluster", f.Cluster, v.Computes(), func(c *inventory.Compute) (string, string) { return c.Name, c.ID }); err != nil {
+			return nil, err
+		}
+	}
+	if f.Datastore != "" {
+		if m.datastores, err = namedIDs("datastore", f.Datastore, v.Datastores(), func(d *inventory.Datastore) (string, string) { return d.Name, d.ID }); err != nil {
+			return nil, err
+		}
+	}
+	if f.Network != "" {
+		if m.networks, err = namedIDs("network", f.Network, v.Networks(), func(n *inventory.Network) (string, string) { return n.Name, n.ID }); err != nil {
+			return nil, err
+		}
+	}
+	if f.Folder != "" {
+		if m.folders, err = folderIDs(v, f.Folder); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// namedIDs resolves a filter's object name: the objects called exactly that,
+// or else (a filter, not a reference to act on) those called so in another
+// case. None is an error that lists similar names.
+func namedIDs[T any](kind, name string, items []T, key func(T) (string, string)) (map[string]bool, error) {
+	ids := map[string]bool{}
+	var names []string
+	for _, it := range items {
+		n, id := key(it)
+		names = append(names, n)
+		if n == name {
+			ids[id] = true
+		}
+	}
+	if len(ids) == 0 {
+		for _, it := range items {
+			if n, id := key(it); strings.EqualFold(n, name) {
+				ids[id] = true
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("no %s is named %q; %s", kind, name, similarOrAll(kind, name, names))
+	}
+	return ids, nil
+}
+
+// folderIDs resolves a folder filter: the folders, datacenters and vApps whose
+// inventory path is p (a trailing "/" is allowed).
+func folderIDs(v *inventory.View, p string) ([]string, error) {
+	if len(p) > 1 {
+		p = strings.TrimSuffix(p, "/")
+	}
+	var ids, paths []string
+	consider := func(id string) {
+		fp := v.Path(id)
+		paths = append(paths, fp)
+		if fp == p {
+			ids = append(ids, id)
+		}
+	}
+	for _, f := range v.Folders() {
+		consider(f.ID)
+	}
+	for _, d := range v.Datacenters() {
+		consider(d.ID)
+	}
+	for _, pool := range v.Pools() {
+		if pool.VApp {
+			consider(pool.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("no folder has the inventory path %q (a folder filter is a path such as /DC0/vm/prod); %s", p, similarOrAll("folder", p, paths))
+	}
+	return ids, nil
+}
+
+// similarOrAll names the candidates that resemble name (ignoring case and
+// surrounding spaces), or all of them when none does and they are few.
+func similarOrAll(kind, name string, names []string) string {
+	r := strings.ToLower(strings.TrimSpace(name))
+	if i := strings.LastIndex(r, "/"); i >= 0 && i < len(r)-1 {
+		r = r[i+1:]
+	}
+	var similar []string
+	for _, n := range names {
+		l := strings.ToLower(strings.TrimSpace(n))
+		if r != "" && (strings.Contains(l, r) || len(l) >= 3 && strings.Contains(r, l)) {
+			similar = append(similar, fmt.Sprintf("%q", n))
+		}
+	}
+	if len(similar) > 0 {
+		return "similar: " + list(similar)
+	}
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = fmt.Sprintf("%q", n)
+	}
+	return fmt.Sprintf("%ss: %s", kind, list(quoted))
+}
+
+func (m *vmMatcher) matches(vm *inventory.VM) bool {
+	f := m.f
 	switch {
-	case v.Template && !f.IncludeTemplates && !f.TemplatesOnly:
+	case vm.Template && !f.IncludeTemplates && !f.TemplatesOnly:
 		return false
-	case f.TemplatesOnly && !v.Template:
+	case f.TemplatesOnly && !vm.Template:
 		return false
-	case f.PowerState != "" && v.PowerState != f.PowerState:
+	case f.PowerState != "" && vm.PowerState != f.PowerState:
 		return false
-	case f.Host != "" && !strings.EqualFold(v.Host, f.Host):
+	case m.hosts != nil && !m.hosts[vm.Host]:
 		return false
-	case f.Cluster != "" && !strings.EqualFold(v.Cluster, f.Cluster):
+	case m.datastores != nil && !anyIn(vm.Datastores, m.datastores):
 		return false
-	case f.Folder != "" && !strings.HasPrefix(v.Path, strings.TrimSuffix(f.Folder, "/")+"/"):
+	case m.networks != nil && !anyIn(vm.Networks, m.networks):
 		return false
 	}
-	return matchName(f.Name, v.Name)
+	if m.computes != nil {
+		h := m.view.Host(vm.Host)
+		if h == nil || !m.computes[h.Parent] {
+			return false
+		}
+	}
+	if m.folders != nil && !slices.ContainsFunc(m.folders, func(id string) bool { return m.view.Under(vm.ID, id) }) {
+		return false
+	}
+	return matchName(f.Name, vm.Name)
+}
+
+func anyIn(ids []string, set map[string]bool) bool {
+	for _, id := range ids {
+		if set[id] {
+			return true
+		}
+	}
+	return false
 }
 
 func isGlob(s string) bool { return strings.ContainsAny(s, "*?[") }
@@ -143,42 +360,4 @@ func matchName(pattern, name string) bool {
 		return ok
 	}
 	return strings.Contains(n, p)
-}
-
-// A cursor is the sort key of the last VM returned, so pages stay consistent
-// when VMs are added or removed between calls, plus a fingerprint of the
-// filters it belongs to.
-type cursorKey struct {
-	Name   string `json:"n"`
-	ID     string `json:"i"`
-	Filter string `json:"f"`
-}
-
-func (f ListFilter) fingerprint() string {
-	b, _ := json.Marshal(f)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:6])
-}
-
-func encodeCursor(k cursorKey) string {
-	b, _ := json.Marshal(k)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string, f ListFilter) (*cursorKey, error) {
-	if s == "" {
-		return nil, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	var k cursorKey
-	if err == nil {
-		err = json.Unmarshal(b, &k)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("cursor is not one this server returned; call again without cursor")
-	}
-	if k.Filter != f.fingerprint() {
-		return nil, fmt.Errorf("cursor belongs to a listing with other filters; pass the same filters or start again without cursor")
-	}
-	return &k, nil
 }

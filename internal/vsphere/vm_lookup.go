@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/vmware/govmomi/vim25/types"
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/inventory"
 )
 
 // NotFoundError says that no object of Kind matched Ref.
@@ -18,7 +18,7 @@ type NotFoundError struct {
 }
 
 func (e *NotFoundError) Error() string {
-	msg := fmt.Sprintf("%s %q not found (looked up by name, inventory path, managed object id and UUID)", e.Kind, e.Ref)
+	msg := fmt.Sprintf("%s %q not found (looked up by exact name, inventory path, managed object id and UUID: case and spaces count)", e.Kind, e.Ref)
 	if len(e.Similar) > 0 {
 		msg += "; similar names: " + strings.Join(e.Similar, ", ")
 	}
@@ -51,123 +51,129 @@ func (e *AmbiguousError) Error() string {
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$`)
 
-// FindVM resolves a VM reference: a name, an inventory path (/DC0/vm/web-01), a
-// managed object id (vm-42) or a BIOS or instance UUID, and returns the VM's
-// summary. It costs two SOAP requests whatever the inventory size: resolving
-// (see resolveVM) and the summary of the one VM found. It never guesses.
+// FindVM resolves the VM reference of a mutation: a name, an inventory path
+// (/DC0/vm/web-01), a managed object id (vm-42) or a BIOS or instance UUID,
+// and returns the VM's summary, from the inventory mirror. The reference is
+// matched exactly — nothing is trimmed, case-folded or normalised (only a
+// UUID's case and dashes are free, as vCenter itself treats them) — and a
+// reference that matches nothing, or several VMs, is refused, never guessed.
+// A mutation decides on the VM's state (already on? templates?), so the
+// mirror is first brought up to date with everything vCenter holds (a fence:
+// at most one CancelWaitForUpdates and one short WaitForUpdatesEx), and a
+// change made elsewhere a moment ago is not missed.
 func (c *Client) FindVM(ctx context.Context, reference string) (*VMSummary, error) {
+	c.afterTask(ctx, nil)
 	_, v, err := c.lookupVM(ctx, reference)
 	return v, err
 }
 
-// lookupVM is FindVM that also returns the inventory the VM was found in, whose
-// names and parents give the paths of its folder, pool and host.
+// lookupVM is FindVM that also returns the names and parents of the VM's
+// containers, which give the paths of its folder and pool.
 func (c *Client) lookupVM(ctx context.Context, reference string) (*vmInventory, *VMSummary, error) {
-	inv, found, err := c.resolveVM(ctx, reference)
-	if err != nil {
-		return nil, nil, err
-	}
-	content, err := c.retrieveObjects(ctx, []types.ManagedObjectReference{found.ref}, vmSummaryProps)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading VM %s (%s): %w", found.Name, found.ID, err)
-	}
-	if len(content) == 0 {
-		return nil, nil, &NotFoundError{Kind: "VM", Ref: reference}
-	}
-	v := inv.summary(content[0])
-	return inv, &v, nil
+	return c.resolveVM(ctx, reference)
 }
 
-// resolveVM finds the one VM a reference means, in one SOAP request whatever
-// the inventory size: the names, parents and hosts of every VM (and their UUIDs
-// when the reference looks like one) through the session's inventory view. The
-// returned summary has identity, path, host and cluster only.
+// resolveVM finds the one VM a reference means in the inventory mirror.
 func (c *Client) resolveVM(ctx context.Context, reference string) (*vmInventory, *VMSummary, error) {
-	reference = strings.TrimSpace(reference)
 	if reference == "" {
 		return nil, nil, fmt.Errorf("a VM reference (name, inventory path, id or UUID) is required")
 	}
-	props := lookupProps
-	if uuidPattern.MatchString(reference) {
-		props = append(slices.Clone(lookupProps), lookupUUIDProps...)
-	}
-	inv, err := c.snapshotOf(ctx, withVMProps(props))
+	var (
+		inv   *vmInventory
+		found *VMSummary
+		ferr  error
+	)
+	err := c.readMirror(ctx, func(v *inventory.View) {
+		var vm *inventory.VM
+		vm, ferr = findVM(v, reference)
+		if ferr != nil {
+			return
+		}
+		s := summaryOf(v, vm)
+		found = &s
+		inv = inventoryAround(v, vm.ID, vm.ResourcePool)
+	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("looking up VM %q: %w", reference, err)
 	}
-	v, err := inv.find(reference)
-	return inv, v, err
+	return inv, found, ferr
 }
 
-// find returns the one VM that reference means. Every kind of match counts
+// findVM returns the one VM that reference means. Every kind of match counts
 // together: a name that is also another VM's id, or a UUID two VMs share, is
 // ambiguous — never resolved by guessing which kind was meant.
-func (inv *vmInventory) find(reference string) (*VMSummary, error) {
-	type matcher struct {
-		by    string
-		match func(*VMSummary) bool
+func findVM(v *inventory.View, reference string) (*inventory.VM, error) {
+	var found []*inventory.VM
+	var by []string
+	add := func(vm *inventory.VM, how string) {
+		if vm != nil && !slices.Contains(found, vm) {
+			found, by = append(found, vm), append(by, how)
+		}
 	}
-	matchers := []matcher{
-		{"id", func(v *VMSummary) bool { return v.ID == reference }},
-		{"name", func(v *VMSummary) bool { return v.Name == reference }},
+	add(v.VM(reference), "id")
+	for _, vm := range v.VMsNamed(reference) {
+		add(vm, "name")
 	}
 	if strings.HasPrefix(reference, "/") {
-		p := strings.TrimSuffix(reference, "/")
-		matchers = append(matchers, matcher{"path", func(v *VMSummary) bool { return v.Path == p }})
+		// The last element is the name: vCenter escapes "/" inside names.
+		name := reference[strings.LastIndex(reference, "/")+1:]
+		for _, vm := range v.VMsNamed(name) {
+			if v.Path(vm.ID) == reference {
+				add(vm, "path")
+			}
+		}
 	}
 	if uuidPattern.MatchString(reference) {
-		u := normalizeUUID(reference)
-		matchers = append(matchers,
-			matcher{"BIOS UUID", func(v *VMSummary) bool { return normalizeUUID(v.UUID) == u }},
-			matcher{"instance UUID", func(v *VMSummary) bool { return normalizeUUID(v.InstanceUUID) == u }})
-	}
-	var found []*VMSummary
-	var by []string
-	for i := range inv.vms {
-		v := &inv.vms[i]
-		for _, m := range matchers {
-			if m.match(v) {
-				found, by = append(found, v), append(by, m.by)
-				break
+		u := inventory.NormalizeUUID(reference)
+		for _, vm := range v.VMsByUUID(reference) {
+			how := "instance UUID"
+			if inventory.NormalizeUUID(vm.UUID) == u {
+				how = "BIOS UUID"
 			}
+			add(vm, how)
 		}
 	}
 	switch len(found) {
 	case 0:
-		return nil, &NotFoundError{Kind: "VM", Ref: reference, Similar: inv.similar(reference)}
+		return nil, &NotFoundError{Kind: "VM", Ref: reference, Similar: similarVMs(v, reference)}
 	case 1:
 		return found[0], nil
 	}
 	e := &AmbiguousError{Kind: "VM", Ref: reference}
-	for i, v := range found {
-		e.Candidates = append(e.Candidates, Candidate{ID: v.ID, Path: v.Path, MatchedBy: by[i]})
+	for i, vm := range found {
+		e.Candidates = append(e.Candidates, Candidate{ID: vm.ID, Path: v.Path(vm.ID), MatchedBy: by[i]})
 	}
 	slices.SortFunc(e.Candidates, func(a, b Candidate) int { return strings.Compare(a.Path, b.Path) })
 	return nil, e
 }
 
-// similar lists up to five VM names that contain reference, ignoring case.
-func (inv *vmInventory) similar(reference string) []string {
-	r := strings.ToLower(reference)
+// similarVMs lists up to five VM names that resemble reference: containing
+// it, or contained in it, once both are trimmed and case-folded — so a
+// reference with a stray space or the wrong case is refused with the names
+// it probably meant (each quoted, so spaces show).
+func similarVMs(v *inventory.View, reference string) []string {
+	r := strings.TrimRight(reference, "/")
 	if i := strings.LastIndex(r, "/"); i >= 0 {
 		r = r[i+1:]
 	}
+	r = strings.ToLower(strings.TrimSpace(r))
 	if r == "" {
 		return nil
 	}
 	var out []string
-	for _, v := range inv.vms {
-		if strings.Contains(strings.ToLower(v.Name), r) && !slices.Contains(out, v.Name) {
-			out = append(out, v.Name)
+	v.EachVM(func(vm *inventory.VM) bool {
+		n := strings.ToLower(strings.TrimSpace(vm.Name))
+		if n != "" && (strings.Contains(n, r) || len(n) >= 3 && strings.Contains(r, n)) {
+			q := fmt.Sprintf("%q", vm.Name)
+			if !slices.Contains(out, q) {
+				out = append(out, q)
+			}
 		}
-	}
+		return true
+	})
 	slices.Sort(out)
 	if len(out) > 5 {
 		out = out[:5]
 	}
 	return out
-}
-
-func normalizeUUID(s string) string {
-	return strings.ToLower(strings.ReplaceAll(s, "-", ""))
 }
