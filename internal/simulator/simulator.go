@@ -104,6 +104,7 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 	observeSOAP(m, opts.OnSOAP, opts.OnSOAPBody, c, opts.WrapSOAP)
 	s := m.Service.NewServer()
 	sim := &Simulator{User: User, Password: password, model: m, server: s, cancels: c}
+	m.Map().AddHandler(&announcer{sim: sim})
 	u := *s.URL
 	u.User = nil
 	sim.URL = &u
