@@ -17,7 +17,10 @@ var viewKinds = []string{
 // properties and its own.
 var propSpecs = []types.PropertySpec{
 	{Type: "VirtualMachine", PathSet: []string{
-		"name", "parent", "parentVApp", "runtime.powerState", "runtime.host", "runtime.connectionState",
+		// parentVApp before parent: govmomi's simulator matches a change to
+		// the paths by prefix, in this order, and would report a parentVApp
+		// change as one of parent (vCenter matches exactly).
+		"name", "parentVApp", "parent", "runtime.powerState", "runtime.host", "runtime.connectionState",
 		"config.hardware.numCPU", "config.hardware.memoryMB", "config.guestFullName", "config.guestId",
 		"config.template", "config.uuid", "config.instanceUuid", "guest.ipAddress", "guest.toolsRunningStatus",
 		"resourcePool", "datastore", "network", "summary.storage.committed", "summary.storage.uncommitted",

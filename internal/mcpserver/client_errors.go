@@ -29,17 +29,21 @@ func hideTransportErrors(log *slog.Logger) mcp.Middleware {
 				return res, err
 			}
 			public, detail := vsphere.ClientError(r.GetError())
-			if public == r.GetError() {
-				return res, err
-			}
 			tool := ""
 			if p, ok := req.GetParams().(*mcp.CallToolParamsRaw); ok {
 				tool = p.Name
 			}
+			// The detail is logged even when the domain already said the
+			// failure in words (describeFault): the text then needs no change,
+			// but the address and the Go error are still only in the chain.
 			if detail != nil {
 				log.Warn("a tool failed on the way to vCenter; the client is told without the detail",
 					"tool", tool, "error", r.GetError(), "detail", detail)
-			} else {
+			}
+			if public == r.GetError() {
+				return res, err
+			}
+			if detail == nil {
 				log.Info("a tool failed with a vSphere fault; the client is told in words", "tool", tool, "error", r.GetError())
 			}
 			r.Content = []mcp.Content{&mcp.TextContent{Text: public.Error()}}
@@ -52,7 +56,8 @@ func hideTransportErrors(log *slog.Logger) mcp.Middleware {
 // errors (not found, ambiguous name, a vSphere fault said in words), vSphere
 // faults still in SOAP words and transport failures (both in
 // vsphere.ClientError's words) say what to do; any other error becomes a
-// generic message, its detail logged at WARN.
+// generic message. Every failure that reached vCenter is logged at WARN with
+// what the client is not told (the transport detail, vSphere's fault text).
 func (h *handlers) resourceError(uri string, err error) error {
 	var (
 		notFound  *vsphere.NotFoundError
@@ -69,6 +74,9 @@ func (h *handlers) resourceError(uri string, err error) error {
 		h.log.Warn("a resource read failed on the way to vCenter; the client is told without the detail", "uri", uri, "error", err, "detail", detail)
 		return &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: fmt.Sprintf("reading %s: %v", uri, public)}
 	case errors.As(err, &described):
+		// Said in words by the domain; vSphere's own text of the fault is
+		// only in the chain, so the log keeps it.
+		h.log.Warn("a resource read failed with a vSphere fault; the client is told in words", "uri", uri, "error", err, "fault", described.Unwrap())
 		return &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: fmt.Sprintf("reading %s: %v", uri, described)}
 	case public != err:
 		// A vSphere fault said in words by ClientError, or a text scrubbed of session material.

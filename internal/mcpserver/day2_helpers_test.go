@@ -135,7 +135,8 @@ func vmRefCases(field string, args map[string]any, ambiguous string) []badInput 
 	return []badInput{
 		{"missing VM", with(nil), []string{field}},
 		{"empty VM", with(""), []string{field}},
-		{"blank VM", with("   "), []string{"VM reference"}},
+		// References are exact: blanks are a name no VM has.
+		{"blank VM", with("   "), []string{`VM "   " not found`}},
 		{"VM of the wrong type", with(42), []string{field}},
 		{"unknown VM", with("no-such-vm"), []string{`VM "no-such-vm" not found`}},
 		{"unknown VM path", with("/DC0/vm/nowhere/x"), []string{"not found"}},

@@ -16,15 +16,17 @@ import (
 // onBody (either may be nil), and makes a cancel hold (see cancels.honour).
 // wrap, when set, wraps that handler (to meter requests or hold some back).
 // The method-qualified pattern is more specific than the simulator's own "/sdk".
-func observeSOAP(m *simulator.Model, on func(method string), onBody func(method string, body []byte), c *cancels, wrap func(http.Handler) http.Handler) {
+func observeSOAP(m *simulator.Model, on func(method string), onBody func(method string, body []byte), c *cancels, wrap func(http.Handler) http.Handler, after func(method string, this types.ManagedObjectReference)) {
 	svc := m.Service
 	if svc.ServeMux == nil {
 		svc.ServeMux = http.NewServeMux()
 	}
 	h := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
+		var method string
+		var this types.ManagedObjectReference
 		if err == nil {
-			method, this := soapCall(body)
+			method, this = soapCall(body)
 			if on != nil {
 				on(method)
 			}
@@ -37,6 +39,9 @@ func observeSOAP(m *simulator.Model, on func(method string), onBody func(method 
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		svc.ServeSDK(w, r)
+		if after != nil {
+			after(method, this)
+		}
 	}))
 	if wrap != nil {
 		h = wrap(h)

@@ -53,6 +53,22 @@ func (s *Simulator) publish(ctx *simulator.Context, obj mo.Reference, props []st
 					set(p, vm.Config.Hardware.MemoryMB)
 				}
 			}
+		case "config.template":
+			if vm, ok := obj.(*simulator.VirtualMachine); ok && vm.Config != nil {
+				set(p, vm.Config.Template)
+			}
+		case "resourcePool":
+			if vm, ok := obj.(*simulator.VirtualMachine); ok {
+				if vm.ResourcePool != nil {
+					set(p, *vm.ResourcePool)
+				} else {
+					changes = append(changes, types.PropertyChange{Name: p, Op: types.PropertyChangeOpRemove})
+				}
+			}
+		case "runtime.host":
+			if vm, ok := obj.(*simulator.VirtualMachine); ok && vm.Runtime.Host != nil {
+				set(p, *vm.Runtime.Host)
+			}
 		case "runtime.inMaintenanceMode":
 			if h, ok := obj.(*simulator.HostSystem); ok {
 				set(p, h.Runtime.InMaintenanceMode)

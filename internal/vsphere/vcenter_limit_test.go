@@ -106,6 +106,15 @@ func gatedSim(t *testing.T, maxInFlight int) (*Client, *soapGate) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	// The inventory mirror's fill is ordinary work and takes slots like any
+	// other request (it is load on vCenter too); once filled, the mirror only
+	// long-polls for updates, outside the bound. A test counting slots starts
+	// after the fill, or a fill request in flight would hide one slot.
+	fctx, cancel := context.WithTimeout(ctx, deadlockGuard)
+	defer cancel()
+	if err := c.Mirror().WaitFilled(fctx); err != nil {
+		t.Fatal(err)
+	}
 	return c, g
 }
 
