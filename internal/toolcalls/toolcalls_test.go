@@ -61,39 +61,59 @@ func text(res *mcp.CallToolResult) string {
 
 // TestConcurrencyCap: with max_concurrent_calls reached, a further call waits
 // its bounded time, then fails with a tool error naming the setting; once a
-// slot is free, calls run again. The metrics count the refusal.
+// slot is free, calls run again. The metrics count the refusals, labelled by
+// the tool's name only once that tool has answered: before, and for names a
+// client makes up, the busy outcome is counted under "unknown".
 func TestConcurrencyCap(t *testing.T) {
 	m := metrics.New()
-	entered, release := make(chan struct{}, 4), make(chan struct{})
+	entered, release := make(chan struct{}, 4), make(chan struct{}, 4)
 	cs := connect(t, toolcalls.Options{MaxConcurrent: 1, QueueWait: 100 * time.Millisecond, Metrics: m}, entered, release)
-	first := make(chan *mcp.CallToolResult, 1)
-	go func() {
-		res, _ := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "hold", Arguments: map[string]any{"bytes": 1}})
-		first <- res
-	}()
-	<-entered
-	res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "hold", Arguments: map[string]any{"bytes": 1}})
-	if err != nil || !res.IsError || !strings.Contains(text(res), "max_concurrent_calls") {
-		t.Fatalf("call beyond the cap: %v %+v, want a tool error naming max_concurrent_calls", err, res)
+	call := func(name string) (*mcp.CallToolResult, error) {
+		return cs.CallTool(context.Background(), &mcp.CallToolParams{Name: name, Arguments: map[string]any{"bytes": 1}})
 	}
-	close(release)
-	if r := <-first; r == nil || r.IsError {
-		t.Fatalf("the first call: %+v", r)
+	const invented = "invented-tool-4711"
+	// busyRound holds the only slot with a "hold" call, checks that "hold"
+	// and an invented name are both refused, then lets the holder answer.
+	busyRound := func(round string) {
+		t.Helper()
+		first := make(chan *mcp.CallToolResult, 1)
+		go func() {
+			res, _ := call("hold")
+			first <- res
+		}()
+		<-entered
+		for _, name := range []string{"hold", invented} {
+			res, err := call(name)
+			if err != nil || !res.IsError || !strings.Contains(text(res), "max_concurrent_calls") {
+				t.Fatalf("%s: call of %q beyond the cap: %v %+v, want a tool error naming max_concurrent_calls", round, name, err, res)
+			}
+		}
+		release <- struct{}{}
+		if r := <-first; r == nil || r.IsError {
+			t.Fatalf("%s: the holding call: %+v", round, r)
+		}
 	}
-	res, err = cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "hold", Arguments: map[string]any{"bytes": 1}})
-	if err != nil || res.IsError {
+	busyRound("before hold ever answered") // busy: "unknown" twice
+	busyRound("after hold answered")       // busy: "hold" once, "unknown" once
+	release <- struct{}{}
+	if res, err := call("hold"); err != nil || res.IsError {
 		t.Fatalf("call after the slot freed: %v %+v", err, res)
 	}
 	scrape := scrapeMetrics(t, m)
 	for _, want := range []string{
+		`esxi_mcp_tool_calls_total{outcome="busy",tool="unknown"} 3`,
 		`esxi_mcp_tool_calls_total{outcome="busy",tool="hold"} 1`,
-		`esxi_mcp_tool_calls_total{outcome="ok",tool="hold"} 2`,
+		`esxi_mcp_tool_calls_total{outcome="ok",tool="hold"} 3`,
 		`esxi_mcp_calls_in_flight 0`,
-		`esxi_mcp_tool_call_duration_seconds_count{tool="hold"} 3`,
+		`esxi_mcp_tool_call_duration_seconds_count{tool="hold"} 4`,
+		`esxi_mcp_tool_call_duration_seconds_count{tool="unknown"} 3`,
 	} {
 		if !strings.Contains(scrape, want) {
 			t.Errorf("metrics lack %s", want)
 		}
+	}
+	if strings.Contains(scrape, invented) {
+		t.Errorf("a name the client made up became a label:\n%s", scrape)
 	}
 }
 

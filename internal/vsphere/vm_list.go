@@ -153,6 +153,7 @@ func listVMs(v *inventory.View, f ListFilter, limit int, after *cursorKey, epoch
 	// Keep the first limit entries after the cursor, in order, without
 	// sorting the whole inventory: sort and cut whenever the buffer doubles.
 	page := make([]vmEntry, 0, 2*limit)
+	var worst *vmEntry // after a cut: the last of the limit+1 kept; nothing after it can be on the page
 	total := 0
 	v.EachVM(func(vm *inventory.VM) bool {
 		if !m.matches(vm) {
@@ -167,10 +168,15 @@ func listVMs(v *inventory.View, f ListFilter, limit int, after *cursorKey, epoch
 		if after != nil && f.compare(e, last) <= 0 {
 			return true
 		}
+		if worst != nil && f.compare(e, *worst) >= 0 {
+			return true
+		}
 		page = append(page, e)
 		if len(page) == cap(page) {
 			slices.SortFunc(page, f.compare)
 			page = page[:limit+1]
+			w := page[limit]
+			worst = &w
 		}
 		return true
 	})
