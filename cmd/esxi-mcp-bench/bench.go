@@ -165,19 +165,25 @@ func connectMCP(ctx context.Context, endpoint string, hc *http.Client) (*mcp.Cli
 
 // callTool calls a tool; a tool error is an error.
 func callTool(ctx context.Context, cs *mcp.ClientSession, name string, args any) error {
+	_, err := callToolResult(ctx, cs, name, args)
+	return err
+}
+
+// callToolResult calls a tool and returns its answer; a tool error is an error.
+func callToolResult(ctx context.Context, cs *mcp.ClientSession, name string, args any) (*mcp.CallToolResult, error) {
 	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: args})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if res.IsError {
 		for _, c := range res.Content {
 			if t, ok := c.(*mcp.TextContent); ok {
-				return fmt.Errorf("%s: %s", name, t.Text)
+				return nil, fmt.Errorf("%s: %s", name, t.Text)
 			}
 		}
-		return fmt.Errorf("%s: tool error", name)
+		return nil, fmt.Errorf("%s: tool error", name)
 	}
-	return nil
+	return res, nil
 }
 
 // memory is the process's memory at the points the report shows. The

@@ -31,8 +31,21 @@ func TestBenchSmoke(t *testing.T) {
 		if len(op.Samples) != 3 || op.Errors != 0 {
 			t.Errorf("%s by %s: %d calls, %d failed (%v); want 3 without error", op.Op, op.By, len(op.Samples), op.Errors, op.Err)
 		}
-		if op.Requests < 1 || op.Bytes <= 0 {
-			t.Errorf("%s by %s: %.1f SOAP requests, %.0f bytes per call; every operation reaches the simulator", op.Op, op.By, op.Requests, op.Bytes)
+		serverList := op.By == byServer && strings.HasPrefix(op.Op, "list_vms")
+		switch {
+		case serverList:
+			// The server answers lists from its inventory mirror, without a
+			// request to vCenter (whatever its background stream does
+			// meanwhile is counted too, so no exact figure is asked); the
+			// answer must still hold every VM: all the plain client read but
+			// the fixture's one template, which list_vms leaves out.
+			if op.Names != r.TotalVMs-1 {
+				t.Errorf("%s by %s answered %d VMs in all, want %d (all but the template)", op.Op, op.By, op.Names, r.TotalVMs-1)
+			}
+		case op.Requests < 1 || op.Bytes <= 0:
+			// Everything else, the server's get_vm, power and stats calls
+			// and every plain-govmomi read, reaches the simulator.
+			t.Errorf("%s by %s: %.1f SOAP requests, %.0f bytes per call; this operation reaches the simulator", op.Op, op.By, op.Requests, op.Bytes)
 		}
 		if (op.By == byPlainPage || op.By == byPlainAll) && op.Names != r.TotalVMs {
 			t.Errorf("%s by %s read %d VMs, want all %d", op.Op, op.By, op.Names, r.TotalVMs)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -29,7 +30,7 @@ type opResult struct {
 	Requests, Bytes float64
 	Errors          int
 	Err             error // the first error
-	Names           int   // VM names the plain client read on its last call (list operations)
+	Names           int   // list operations: VMs the plain client read, or the server's answer counted, on the last call
 }
 
 // measureOps times each operation through the server and, beside it, the
@@ -52,11 +53,14 @@ func measureOps(ctx context.Context, o options, m *meter, cs *mcp.ClientSession,
 		fn     func(i int) (names int, err error)
 		done   func(calls int)
 	}
+	list := func(limit int) func(int) (int, error) {
+		return func(int) (int, error) { return listTotal(ctx, cs, limit) }
+	}
 	steps := []step{
-		{"list_vms first page (limit 100)", byServer, call("list_vms", func(int) map[string]any { return map[string]any{"limit": 100} }), nil},
+		{"list_vms first page (limit 100)", byServer, list(100), nil},
 		{"list_vms first page (limit 100)", byPlainPage, func(int) (int, error) { return plain.page(ctx, 100) }, nil},
 		{"list_vms first page (limit 100)", byPlainAll, func(int) (int, error) { return plain.everything(ctx) }, nil},
-		{"list_vms limit 1000", byServer, call("list_vms", func(int) map[string]any { return map[string]any{"limit": 1000} }), nil},
+		{"list_vms limit 1000", byServer, list(1000), nil},
 		{"list_vms limit 1000", byPlainPage, func(int) (int, error) { return plain.page(ctx, 1000) }, nil},
 		{"get_vm by name", byServer, call("get_vm", func(i int) map[string]any { return map[string]any{"name": spread(i)} }), nil},
 		{"get_vm by name", byPlainFind, func(i int) (int, error) { return 0, plain.getVM(ctx, spread(i)) }, nil},
@@ -81,6 +85,31 @@ func measureOps(ctx context.Context, o options, m *meter, cs *mcp.ClientSession,
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// listTotal calls list_vms with a limit and returns the number of VMs it
+// reports in all (templates aside, as list_vms leaves them out by default);
+// a page that does not hold min(limit, total) VMs is an error.
+func listTotal(ctx context.Context, cs *mcp.ClientSession, limit int) (int, error) {
+	res, err := callToolResult(ctx, cs, "list_vms", map[string]any{"limit": limit})
+	if err != nil {
+		return 0, err
+	}
+	var out struct {
+		VMs   []json.RawMessage `json:"vms"`
+		Total int               `json:"total"`
+	}
+	b, err := json.Marshal(res.StructuredContent)
+	if err == nil {
+		err = json.Unmarshal(b, &out)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("list_vms: decoding the answer: %w", err)
+	}
+	if len(out.VMs) != min(limit, out.Total) {
+		return 0, fmt.Errorf("list_vms: a page of %d VMs out of %d with limit %d", len(out.VMs), out.Total, limit)
+	}
+	return out.Total, nil
 }
 
 // measure calls fn reps times, or until the budget is spent (0: no budget)

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -67,8 +68,16 @@ func startHTTP(t *testing.T, env []string, args ...string) (*proc, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = p.cmd.Process.Kill()
-		<-p.done
+		// A graceful stop ends the server's long polls on vCenter (the
+		// inventory mirror's update stream), which the simulator would
+		// otherwise hold open for their whole wait when the test closes it.
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(15 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
 	})
 	go func() {
 		sc := bufio.NewScanner(stderr)

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vmware/govmomi/fault"
 	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/types"
@@ -138,8 +139,14 @@ func (m *Mirror) Fence(ctx context.Context) error {
 			return ErrNotLive
 		}
 		if cancel.Value != "" {
-			// A failure here only delays the round until the wait ends by itself.
-			_, _ = methods.CancelWaitForUpdates(ctx, m.vim, &types.CancelWaitForUpdates{This: cancel})
+			// A failure here only delays the round until the wait ends by itself
+			// — except when vCenter no longer knows the collector (the session
+			// was replaced by a re-login): the stream is dead and recovers by
+			// itself, so the mirror is not live until it has.
+			_, err := methods.CancelWaitForUpdates(ctx, m.vim, &types.CancelWaitForUpdates{This: cancel})
+			if fault.Is(err, &types.ManagedObjectNotFound{}) {
+				return ErrNotLive
+			}
 		}
 		select {
 		case <-ch:

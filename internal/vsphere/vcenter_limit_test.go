@@ -1,8 +1,10 @@
 package vsphere
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"reflect"
 	"sync"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/mo"
@@ -33,6 +36,7 @@ type soapGate struct {
 
 	mu             sync.Mutex
 	method         string // "" holds nothing
+	this           string // when set, only requests on this object (_this) are held
 	held, peak, nb int
 }
 
@@ -46,11 +50,19 @@ func (g *soapGate) hold(method string) {
 	g.method = method
 }
 
+// holdOn holds only the requests of method called on the object this: the
+// inventory mirror's own requests of the same method pass.
+func (g *soapGate) holdOn(method string, this types.ManagedObjectReference) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.method, g.this = method, this.Value
+}
+
 func (g *soapGate) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m := simulator.RequestMethod(r)
 		g.mu.Lock()
-		gated := m == g.method
+		gated := m == g.method && (g.this == "" || calledOn(r, g.this))
 		if gated {
 			g.held++
 			g.nb++
@@ -69,6 +81,14 @@ func (g *soapGate) wrap(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// calledOn reports whether the SOAP request r is called on the object whose
+// reference value is this, leaving r's body readable.
+func calledOn(r *http.Request, this string) bool {
+	body, err := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return err == nil && bytes.Contains(body, []byte(">"+this+"</_this>"))
 }
 
 // counts returns how many held requests were served and the most held at once.
@@ -173,18 +193,24 @@ func TestVCenterInFlightBound(t *testing.T) {
 
 // TestVCenterLongPollOutsideBound: a long poll held open on vCenter (a task
 // wait, the inventory's update stream) does not take the only ordinary slot.
+// The long poll is the test's own, on its own collector: the gate holds it
+// alone, not the mirror's polls, which come and go on their own schedule.
 func TestVCenterLongPollOutsideBound(t *testing.T) {
 	t.Parallel()
 	c, g := gatedSim(t, 1)
-	g.hold("WaitForUpdatesEx")
 	ctx := context.Background()
+	pc, err := property.DefaultCollector(c.Vim()).Create(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.holdOn("WaitForUpdatesEx", pc.Reference())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		wait := int32(1)
 		// The simulator's answer does not matter: the gate holds the request.
 		_, _ = methods.WaitForUpdatesEx(ctx, c.Vim(), &types.WaitForUpdatesEx{
-			This: c.Vim().ServiceContent.PropertyCollector, Options: &types.WaitOptions{MaxWaitSeconds: &wait},
+			This: pc.Reference(), Options: &types.WaitOptions{MaxWaitSeconds: &wait},
 		})
 	}()
 	g.waitArrival(t)
