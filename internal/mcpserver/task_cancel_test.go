@@ -28,13 +28,13 @@ type cancelPhase struct {
 var cancelPhases = []cancelPhase{
 	{"before the start returns", func(t *testing.T, e *testenv.Env, _ *progressLog, c cancelCase, _ bool) <-chan struct{} {
 		// The request that starts the task is slow; the client gives up meanwhile.
-		e.Sim.Model().DelayConfig.MethodDelay = map[string]int{c.start: 1500}
+		e.Sim.DelayMethod(c.start, 1500*time.Millisecond)
 		return e.WhenSOAP(c.start)
 	}},
 	{"after the start, before any progress", func(t *testing.T, e *testenv.Env, _ *progressLog, c cancelCase, _ bool) <-chan struct{} {
 		// The task runs; the wait for it has not begun when the cancel arrives.
 		slowTasks(t, e, map[string]int{c.task: 3000})
-		e.Sim.Model().DelayConfig.MethodDelay = map[string]int{"CreatePropertyCollector": 1000}
+		e.Sim.DelayMethod("CreatePropertyCollector", time.Second)
 		return e.WhenSOAP("CreatePropertyCollector")
 	}},
 	{"during progress", func(t *testing.T, e *testenv.Env, progress *progressLog, c cancelCase, token bool) <-chan struct{} {
@@ -51,7 +51,7 @@ var cancelPhases = []cancelPhase{
 	}},
 	{"after completion, before the answer", func(t *testing.T, e *testenv.Env, _ *progressLog, c cancelCase, _ bool) <-chan struct{} {
 		// The task has succeeded on vCenter; the server is still tidying up its wait.
-		e.Sim.Model().DelayConfig.MethodDelay = map[string]int{"DestroyPropertyFilter": 1500}
+		e.Sim.DelayMethod("DestroyPropertyFilter", 1500*time.Millisecond)
 		return e.WhenSOAP("DestroyPropertyFilter")
 	}},
 }

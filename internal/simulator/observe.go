@@ -5,6 +5,8 @@ import (
 	"encoding/xml"
 	"io"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/types"
@@ -16,7 +18,7 @@ import (
 // onBody (either may be nil), and makes a cancel hold (see cancels.honour).
 // wrap, when set, wraps that handler (to meter requests or hold some back).
 // The method-qualified pattern is more specific than the simulator's own "/sdk".
-func observeSOAP(m *simulator.Model, on func(method string), onBody func(method string, body []byte), c *cancels, wrap func(http.Handler) http.Handler, after func(method string, this types.ManagedObjectReference)) {
+func observeSOAP(m *simulator.Model, on func(method string), onBody func(method string, body []byte), c *cancels, wrap func(http.Handler) http.Handler, after func(method string, this types.ManagedObjectReference), delays *methodDelays) {
 	svc := m.Service
 	if svc.ServeMux == nil {
 		svc.ServeMux = http.NewServeMux()
@@ -38,6 +40,7 @@ func observeSOAP(m *simulator.Model, on func(method string), onBody func(method 
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
+		delays.wait(method)
 		svc.ServeSDK(w, r)
 		if after != nil {
 			after(method, this)
@@ -93,4 +96,34 @@ func soapCall(body []byte) (string, types.ManagedObjectReference) {
 			inBody = inBody || se.Name.Local == "Body"
 		}
 	}
+}
+
+// methodDelays slow chosen SOAP methods down, like the model's
+// DelayConfig.MethodDelay, but safe to change while requests are served: the
+// model reads its map without a lock, and the server's inventory mirror keeps
+// requests flowing at all times.
+type methodDelays struct {
+	mu sync.Mutex
+	d  map[string]time.Duration
+}
+
+func (m *methodDelays) wait(method string) {
+	m.mu.Lock()
+	d := m.d[method]
+	m.mu.Unlock()
+	if d > 0 {
+		time.Sleep(d)
+	}
+}
+
+// DelayMethod makes every later request of a SOAP method (e.g.
+// "CreateVM_Task", "Login") wait d before it is served; 0 removes the delay.
+// Safe while the simulator serves requests.
+func (s *Simulator) DelayMethod(method string, d time.Duration) {
+	s.delays.mu.Lock()
+	defer s.delays.mu.Unlock()
+	if s.delays.d == nil {
+		s.delays.d = map[string]time.Duration{}
+	}
+	s.delays.d[method] = d
 }

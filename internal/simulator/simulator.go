@@ -65,6 +65,7 @@ type Simulator struct {
 	model   *simulator.Model
 	server  *simulator.Server
 	cancels *cancels
+	delays  *methodDelays
 	once    sync.Once
 }
 
@@ -101,14 +102,15 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 	m.Service.Listen = &url.URL{Host: "127.0.0.1:0", User: url.UserPassword(User, password)}
 	m.Service.TLS = new(tls.Config)
 	c := &cancels{m: m, pending: map[*simulator.Task]chan struct{}{}}
+	delays := &methodDelays{}
 	var sim *Simulator
 	observeSOAP(m, opts.OnSOAP, opts.OnSOAPBody, c, opts.WrapSOAP, func(method string, this types.ManagedObjectReference) {
 		if method == "MarkAsTemplate" || method == "MarkAsVirtualMachine" {
 			sim.Publish(this, "config.template", "resourcePool", "runtime.host")
 		}
-	})
+	}, delays)
 	s := m.Service.NewServer()
-	sim = &Simulator{User: User, Password: password, model: m, server: s, cancels: c}
+	sim = &Simulator{User: User, Password: password, model: m, server: s, cancels: c, delays: delays}
 	m.Map().AddHandler(&announcer{sim: sim})
 	u := *s.URL
 	u.User = nil

@@ -31,9 +31,9 @@ func TestReloginCallersWaitWithTheirOwnContext(t *testing.T) {
 	}
 	t.Cleanup(sim.Close)
 	c := connect(t, sim, -1)
-	<-loginSeen // the first login, at connect
-	sim.Model().DelayConfig.MethodDelay = map[string]int{"Login": 3000}
-	time.Sleep(2500 * time.Millisecond) // let the session expire
+	<-loginSeen                             // the first login, at connect
+	sim.DelayMethod("Login", 3*time.Second) // safe while the mirror's requests run
+	time.Sleep(2500 * time.Millisecond)     // let the session expire
 	gen := c.gen.Load()
 	before := counter.get("Login")
 
