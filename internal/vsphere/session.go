@@ -50,6 +50,9 @@ type ConnectOptions struct {
 // Client is the one vCenter session of the server, shared by every MCP session.
 // It re-logs in transparently when vCenter expires the session.
 type Client struct {
+	// listIndex keeps the mirror's VMs in list order (see vm_list_index.go).
+	listIndex nameIndex
+
 	vim  *vim25.Client
 	sm   *session.Manager
 	user *url.Userinfo

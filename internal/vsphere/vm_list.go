@@ -98,6 +98,10 @@ func (c *Client) ListVMs(ctx context.Context, f ListFilter, limit int, cursor st
 	var out *VMList
 	var ferr error
 	err = c.readMirror(ctx, func(v *inventory.View) {
+		if indexable(f, after) {
+			out, ferr = listFromIndex(v, f, limit, c.mirror.Epoch(), &c.listIndex)
+			return
+		}
 		out, ferr = listVMs(v, f, limit, after, c.mirror.Epoch())
 	})
 	if err != nil {
