@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	vsim "github.com/vmware/govmomi/simulator"
@@ -37,7 +38,12 @@ func TestUnreachableVCenterInWords(t *testing.T) {
 		}
 	}
 
-	// Lists answer from the inventory mirror's last state, saying how old it is.
+	// Lists answer from the inventory mirror's last state, saying how old it
+	// is — once the mirror has noticed that its update stream broke (its
+	// long poll fails as the simulator goes; a bound, not a timing assertion).
+	for deadline := time.Now().Add(10 * time.Second); e.VS.Mirror().State().Live && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	for _, tool := range []string{"list_vms", "list_hosts"} {
 		out := testenv.CallOK[map[string]any](t, e, tool, map[string]any{})
 		if note, _ := out["inventory_note"].(string); !strings.Contains(note, "interrupted") {
