@@ -101,7 +101,7 @@ func (c *Client) Ready(ctx context.Context) error {
 	return nil
 }
 
-// namesFromMirror is namesOf answered from the inventory mirror: the names of
+// namesFromMirror answers from the inventory mirror the names of
 // datastores and networks, and the port group keys and opaque network ids NIC
 // backings refer to, with no request to vCenter.
 func (c *Client) namesFromMirror(ctx context.Context, refs []types.ManagedObjectReference) (map[types.ManagedObjectReference]string, networkNames, error) {

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
@@ -104,45 +103,6 @@ func (c *Client) GetVM(ctx context.Context, reference string) (*VMDetail, error)
 		d.Snapshots = flattenSnapshots(d.Snapshots, s.RootSnapshotList, "", "", d.CurrentSnapshot)
 	}
 	return d, nil
-}
-
-// namesOf reads the names of datastores and networks in one retrieval, and
-// the port group keys and opaque network ids NIC backings refer to.
-func (c *Client) namesOf(ctx context.Context, refs []types.ManagedObjectReference) (map[types.ManagedObjectReference]string, networkNames, error) {
-	nets := networkNames{byRef: map[types.ManagedObjectReference]string{}, byPGKey: map[string]string{}, byOpaque: map[string]string{}}
-	names := map[types.ManagedObjectReference]string{}
-	if len(refs) == 0 {
-		return names, nets, nil
-	}
-	objs := make([]types.ObjectSpec, len(refs))
-	for i, r := range refs {
-		objs[i] = types.ObjectSpec{Obj: r}
-	}
-	req := types.RetrieveProperties{SpecSet: []types.PropertyFilterSpec{{ObjectSet: objs, PropSet: []types.PropertySpec{
-		{Type: "Datastore", PathSet: []string{"name"}},
-		{Type: "Network", PathSet: []string{"name"}},
-		{Type: "DistributedVirtualPortgroup", PathSet: []string{"key"}},
-		{Type: "OpaqueNetwork", PathSet: []string{"summary"}},
-	}}}}
-	res, err := property.DefaultCollector(c.vim).RetrieveProperties(ctx, req)
-	if err != nil {
-		return nil, nets, err
-	}
-	for _, oc := range res.Returnval {
-		m := propsOf(oc)
-		names[oc.Obj] = str(m, "name")
-		if oc.Obj.Type == "Datastore" {
-			continue
-		}
-		nets.byRef[oc.Obj] = str(m, "name")
-		if k := str(m, "key"); k != "" {
-			nets.byPGKey[k] = str(m, "name")
-		}
-		if id, _ := opaqueSummary(m["summary"]); id != "" {
-			nets.byOpaque[id] = str(m, "name")
-		}
-	}
-	return names, nets, nil
 }
 
 func flattenSnapshots(out []VMSnapshot, tree []types.VirtualMachineSnapshotTree, parent, path, current string) []VMSnapshot {
