@@ -30,6 +30,7 @@ type options struct {
 	Reps           int
 	Budget         time.Duration
 	MaxConcurrency int
+	CPUProfile     string // where to write a CPU profile of the load phase ("": none)
 }
 
 // minSamples is the fewest calls an operation gets, whatever the budget.
@@ -111,7 +112,13 @@ func run(ctx context.Context, o options, log io.Writer) (*result, error) {
 	}
 
 	fmt.Fprintf(log, "load: %d sessions x %d workers calling list_vms for %s...\n", o.Sessions, o.Workers, o.Duration)
-	if r.Load, err = runLoad(ctx, endpoint, hc, o); err != nil {
+	stopProfile, err := startCPUProfile(o.CPUProfile)
+	if err != nil {
+		return nil, err
+	}
+	r.Load, err = runLoad(ctx, endpoint, hc, o)
+	stopProfile()
+	if err != nil {
 		return nil, err
 	}
 	r.Memory.afterLoad = sample()

@@ -31,7 +31,9 @@ func main() {
 	flag.IntVar(&o.Reps, "reps", 20, "calls per measured operation (fewer when -budget runs out first)")
 	flag.DurationVar(&o.Budget, "budget", 20*time.Second, "time allowed per measured operation; at least 3 calls are made")
 	flag.IntVar(&o.MaxConcurrency, "vcenter-max-concurrency", config.DefaultVCenterMaxConcurrency, "the server's vcenter_max_concurrency")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the load phase to this file (go tool pprof)")
 	flag.Parse()
+	o.CPUProfile = *cpuProfile
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

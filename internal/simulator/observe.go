@@ -41,7 +41,9 @@ func observeSOAP(m *simulator.Model, on func(method string), onBody func(method 
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		delays.wait(method)
+		unlock := lockHostForDatastoreAdd(m, method, this)
 		svc.ServeSDK(w, r)
+		unlock()
 		if after != nil {
 			after(method, this)
 		}
