@@ -2,21 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"runtime"
-	"strconv"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/esxi-mcp-server/esxi-mcp-server/internal/app"
-	"github.com/esxi-mcp-server/esxi-mcp-server/internal/config"
-	"github.com/esxi-mcp-server/esxi-mcp-server/internal/httpserver"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/simulator"
 )
 
@@ -30,6 +23,7 @@ type options struct {
 	Reps           int
 	Budget         time.Duration
 	MaxConcurrency int
+	Server         string // the server binary to measure ("": build it)
 	CPUProfile     string // where to write a CPU profile of the load phase ("": none)
 }
 
@@ -54,6 +48,15 @@ func run(ctx context.Context, o options, log io.Writer) (*result, error) {
 	}
 	r := &result{Options: o}
 	m := newMeter()
+	bin := o.Server
+	if bin == "" {
+		built, cleanup, err := buildServer(ctx, log)
+		if err != nil {
+			return nil, err
+		}
+		defer cleanup()
+		bin = built
+	}
 
 	fmt.Fprintf(log, "building a simulated vCenter with %d more VMs...\n", o.VMs)
 	start := time.Now()
@@ -70,16 +73,12 @@ func run(ctx context.Context, o options, log io.Writer) (*result, error) {
 	r.Memory.before = sample()
 	fmt.Fprintf(log, "built in %s; starting the server\n", r.BuildTime.Round(time.Second))
 
-	srvCtx, stopServer := context.WithCancel(ctx)
-	endpoint, served, err := startServer(srvCtx, sim, o)
+	srv, err := startServer(ctx, bin, sim, o)
 	if err != nil {
-		stopServer()
 		return nil, err
 	}
-	defer func() {
-		stopServer()
-		<-served
-	}()
+	defer srv.stop()
+	endpoint := srv.endpoint
 
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: max(64, o.Sessions*o.Workers)}}
 	cs, err := connectMCP(ctx, endpoint, hc)
@@ -93,6 +92,7 @@ func run(ctx context.Context, o options, log io.Writer) (*result, error) {
 		return nil, fmt.Errorf("first list_vms: %w", err)
 	}
 	r.Memory.afterFill = sample()
+	r.Memory.serverAfterFill = srv.memory()
 
 	vc, err := sim.Client(ctx)
 	if err != nil {
@@ -122,43 +122,9 @@ func run(ctx context.Context, o options, log io.Writer) (*result, error) {
 		return nil, err
 	}
 	r.Memory.afterLoad = sample()
+	r.Memory.serverAfterLoad = srv.memory()
 	r.SOAP = m.byMethodSnapshot()
 	return r, nil
-}
-
-// startServer runs the real server (internal/app) on the simulator, over
-// Streamable HTTP on a loopback port, and returns its MCP endpoint. served is
-// closed when the server has stopped.
-func startServer(ctx context.Context, sim *simulator.Simulator, o options) (endpoint string, served <-chan struct{}, err error) {
-	env := map[string]string{
-		"MCP_SIMULATOR":           "true",
-		"MCP_LISTEN":              "127.0.0.1:0",
-		"MCP_LOG_LEVEL":           "WARN",
-		"VCENTER_MAX_CONCURRENCY": strconv.Itoa(o.MaxConcurrency),
-	}
-	cfg, err := config.Load(config.Options{LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
-	if err != nil {
-		return "", nil, err
-	}
-	addr := make(chan net.Addr, 1)
-	done := make(chan struct{})
-	runErr := make(chan error, 1)
-	go func() {
-		defer close(done)
-		runErr <- app.Run(ctx, app.Params{
-			Config: cfg, Version: "bench", Simulator: sim,
-			Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-			OnListen: func(a net.Addr) { addr <- a },
-		})
-	}()
-	select {
-	case a := <-addr:
-		return "http://" + a.String() + httpserver.Endpoint, done, nil
-	case err := <-runErr:
-		return "", nil, fmt.Errorf("starting the server: %w", errors.Join(err, errors.New("it stopped before listening")))
-	case <-ctx.Done():
-		return "", nil, ctx.Err()
-	}
 }
 
 func connectMCP(ctx context.Context, endpoint string, hc *http.Client) (*mcp.ClientSession, error) {
@@ -193,14 +159,16 @@ func callToolResult(ctx context.Context, cs *mcp.ClientSession, name string, arg
 	return res, nil
 }
 
-// memory is the process's memory at the points the report shows. The
-// simulator runs in this process too: its share is the "before" figures.
+// memory is the memory of the server's process, and of this one (the
+// simulator and the clients), at the points the report shows.
 type memory struct {
-	before, afterFill, afterLoad memSample
+	serverAfterFill, serverAfterLoad memSample
+	before, afterFill, afterLoad     memSample
 }
 
 type memSample struct {
-	HeapBytes uint64 // live Go heap after a collection
+	HeapBytes uint64 // live Go heap after a collection (this process only)
+	RSS       uint64 // VmRSS: the resident set now (the server's process only)
 	PeakRSS   uint64 // VmHWM: the process's peak resident set so far (0: unknown)
 }
 

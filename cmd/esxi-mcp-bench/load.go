@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"sync"
 	"time"
-
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // loadGrace is how long calls still in flight when the load phase ends may
@@ -32,21 +30,22 @@ func (l loadResult) CallsPerSecond() float64 {
 	return float64(l.Calls) / l.Wall.Seconds()
 }
 
-// runLoad opens Sessions MCP sessions, each with Workers concurrent callers
-// that call list_vms (first page) back to back until Duration has passed.
+// runLoad opens Sessions MCP sessions (see rawSession), each with Workers
+// concurrent callers that call list_vms (first page) back to back until
+// Duration has passed.
 func runLoad(ctx context.Context, endpoint string, hc *http.Client, o options) (loadResult, error) {
-	sessions := make([]*mcp.ClientSession, 0, o.Sessions)
+	sessions := make([]*rawSession, 0, o.Sessions)
 	defer func() {
-		for _, cs := range sessions {
-			_ = cs.Close()
+		for _, s := range sessions {
+			s.close(context.WithoutCancel(ctx))
 		}
 	}()
 	for range o.Sessions {
-		cs, err := connectMCP(ctx, endpoint, hc)
+		s, err := openRawSession(ctx, hc, endpoint)
 		if err != nil {
-			return loadResult{}, err
+			return loadResult{}, fmt.Errorf("opening a load session: %w", err)
 		}
-		sessions = append(sessions, cs)
+		sessions = append(sessions, s)
 	}
 
 	var (
@@ -58,13 +57,12 @@ func runLoad(ctx context.Context, endpoint string, hc *http.Client, o options) (
 	stopAt := start.Add(o.Duration)
 	cctx, cancel := context.WithDeadline(ctx, stopAt.Add(loadGrace))
 	defer cancel()
-	args := map[string]any{"limit": 100}
-	for _, cs := range sessions {
+	for _, s := range sessions {
 		for range o.Workers {
 			wg.Go(func() {
 				for time.Now().Before(stopAt) {
 					t0 := time.Now()
-					err := callTool(cctx, cs, "list_vms", args)
+					err := s.listVMs(cctx, 100)
 					d := time.Since(t0)
 					mu.Lock()
 					switch {

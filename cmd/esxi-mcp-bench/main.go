@@ -1,6 +1,7 @@
 // Command esxi-mcp-bench measures the server against a large simulated
 // vCenter: it builds a simulator with many VMs and a delay per SOAP call, runs
-// the real server in-process over Streamable HTTP, times each operation beside
+// the real server binary in its own process over Streamable HTTP (built from
+// this repository unless -server names one), times each operation beside
 // the same reads made by a plain govmomi client, then puts the server under
 // load from many MCP sessions. It prints a markdown table on stdout and its
 // progress on stderr.
@@ -31,6 +32,7 @@ func main() {
 	flag.IntVar(&o.Reps, "reps", 20, "calls per measured operation (fewer when -budget runs out first)")
 	flag.DurationVar(&o.Budget, "budget", 20*time.Second, "time allowed per measured operation; at least 3 calls are made")
 	flag.IntVar(&o.MaxConcurrency, "vcenter-max-concurrency", config.DefaultVCenterMaxConcurrency, "the server's vcenter_max_concurrency")
+	flag.StringVar(&o.Server, "server", "", "the esxi-mcp-server binary to measure (default: build it from this repository)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the load phase to this file (go tool pprof)")
 	flag.Parse()
 	o.CPUProfile = *cpuProfile

@@ -78,11 +78,11 @@ func (r *result) writeMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "| errors | %d |\n", l.Errors)
 	fmt.Fprintf(w, "| unfinished (cut %s after the end) | %d |\n", loadGrace, l.Unfinished)
 	m := r.Memory
-	fmt.Fprintln(w, "\n| memory (one process: simulator, server and clients) | Go heap | peak RSS so far |\n|---|---|---|")
-	fmt.Fprintf(w, "| simulator only, before the server starts | %s | %s |\n", mb(m.before.HeapBytes), mb(m.before.PeakRSS))
-	fmt.Fprintf(w, "| after the first list_vms (the mirror, if any, filled) | %s (server ≈ %s) | %s |\n",
-		mb(m.afterFill.HeapBytes), mb(m.afterFill.HeapBytes-min(m.before.HeapBytes, m.afterFill.HeapBytes)), mb(m.afterFill.PeakRSS))
-	fmt.Fprintf(w, "| after the load | %s | %s |\n", mb(m.afterLoad.HeapBytes), mb(m.afterLoad.PeakRSS))
+	fmt.Fprintln(w, "\n| memory | resident now | peak resident so far | Go heap |\n|---|---|---|---|")
+	fmt.Fprintf(w, "| server process, after the first list_vms (the mirror filled) | %s | %s | — |\n", mb(m.serverAfterFill.RSS), mb(m.serverAfterFill.PeakRSS))
+	fmt.Fprintf(w, "| server process, after the load | %s | %s | — |\n", mb(m.serverAfterLoad.RSS), mb(m.serverAfterLoad.PeakRSS))
+	fmt.Fprintf(w, "| benchmark process (simulator and clients), before the server starts | — | %s | %s |\n", mb(m.before.PeakRSS), mb(m.before.HeapBytes))
+	fmt.Fprintf(w, "| benchmark process, after the load | — | %s | %s |\n", mb(m.afterLoad.PeakRSS), mb(m.afterLoad.HeapBytes))
 	if l.FirstError != "" {
 		fmt.Fprintf(w, "\nFirst load error: %s\n", oneLine(l.FirstError))
 	}

@@ -162,6 +162,9 @@ func acquire(ctx context.Context, slots chan struct{}, opts Options) *mcp.CallTo
 // is marked as an error so that no client validates the (absent) structured
 // content against the tool's output schema.
 func capAnswer(res *mcp.CallToolResult, max int) *mcp.CallToolResult {
+	if bound, ok := sizeBound(res); ok && bound <= max {
+		return res // the common case, without encoding the answer once more
+	}
 	b, err := json.Marshal(res)
 	if err != nil || len(b) <= max {
 		return res
@@ -182,6 +185,56 @@ func capAnswer(res *mcp.CallToolResult, max int) *mcp.CallToolResult {
 	out := errorResult(fmt.Sprintf("[truncated: the answer was %d bytes, over the server's cap of %d bytes; ask for less: use limit and cursor, or a narrower filter. Its beginning follows.]\n%s", len(b), max, text))
 	out.Meta = mcp.Meta{TruncatedMeta: true}
 	return out
+}
+
+// envelopeBytes bounds what an answer's JSON holds besides its structured
+// content and texts: field names, isError, and a short _meta.
+const envelopeBytes = 512
+
+// sizeBound returns an upper bound of res's JSON size without encoding it,
+// for the answers tools give: structured content already encoded, text
+// contents, a _meta of a few keys. ok is false for anything else (images,
+// resources, a structured content of another type), whose size only
+// encoding tells.
+func sizeBound(res *mcp.CallToolResult) (bound int, ok bool) {
+	if len(res.Meta) > 4 {
+		return 0, false
+	}
+	bound = envelopeBytes
+	switch sc := res.StructuredContent.(type) {
+	case nil:
+	case json.RawMessage:
+		bound += len(sc)
+	default:
+		return 0, false
+	}
+	for _, c := range res.Content {
+		tc, isText := c.(*mcp.TextContent)
+		if !isText || tc.Meta != nil || tc.Annotations != nil {
+			return 0, false
+		}
+		bound += 64 + escapedBound(tc.Text)
+	}
+	return bound, true
+}
+
+// escapedBound bounds the length of s as a JSON string by encoding/json:
+// quotes and backslashes take 2 bytes, control characters and <, >, & up to
+// 6 (\u003c), and any byte of a multi-byte or invalid sequence is counted 6
+// (an invalid byte becomes \ufffd; U+2028 and U+2029 become \u2028).
+func escapedBound(s string) int {
+	n := 2
+	for i := 0; i < len(s); i++ {
+		switch b := s[i]; {
+		case b == '"' || b == '\\':
+			n += 2
+		case b < 0x20 || b == '<' || b == '>' || b == '&' || b >= 0x80:
+			n += 6
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 func errorResult(text string) *mcp.CallToolResult {
