@@ -242,9 +242,9 @@ func TestRecoversAfterWaitFaults(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%T", fault), func(t *testing.T) {
 			before := f.mirror.Recoveries()
-			svc.AddFaultRule(&vsim.FaultInjectionRule{
+			f.sim.FaultOnce(&vsim.FaultInjectionRule{
 				MethodName: "WaitForUpdatesEx", ObjectType: "*", ObjectName: "*",
-				Probability: 1, MaxCount: 1, Enabled: true, FaultType: vsim.FaultTypeCustom, Fault: fault,
+				Probability: 1, FaultType: vsim.FaultTypeCustom, Fault: fault,
 			})
 			defer svc.ClearFaultRules()
 			name := fmt.Sprintf("after-fault-%d", i)

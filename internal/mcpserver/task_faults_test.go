@@ -18,10 +18,11 @@ import (
 type waitFault struct {
 	method string
 	fault  func() *vsim.FaultInjectionRule
+	once   bool // on the next request of the method only
 }
 
 func faultOn(method string, f types.BaseMethodFault) waitFault {
-	return waitFault{method, func() *vsim.FaultInjectionRule {
+	return waitFault{method: method, fault: func() *vsim.FaultInjectionRule {
 		return &vsim.FaultInjectionRule{
 			MethodName: method, ObjectType: "*", ObjectName: "*", Probability: 1, Enabled: true,
 			FaultType: vsim.FaultTypeCustom, Fault: f,
@@ -38,9 +39,9 @@ var waitFaults = []waitFault{
 	{"WaitForUpdatesEx (session expired)", func() *vsim.FaultInjectionRule {
 		return &vsim.FaultInjectionRule{
 			MethodName: "WaitForUpdatesEx", ObjectType: "*", ObjectName: "*", Probability: 1, Enabled: true,
-			FaultType: vsim.FaultTypeNotAuthenticated, MaxCount: 1,
+			FaultType: vsim.FaultTypeNotAuthenticated,
 		}
-	}},
+	}, true},
 }
 
 // taskTool is a tool call that runs a vSphere task, and how to see from
@@ -85,7 +86,11 @@ func TestWaitFaultsFollowTheTask(t *testing.T) {
 				if tt.prepare != nil {
 					tt.prepare(t, e)
 				}
-				e.Sim.Model().Service.AddFaultRule(f.fault())
+				if f.once {
+					e.Sim.FaultOnce(f.fault())
+				} else {
+					e.Sim.Model().Service.AddFaultRule(f.fault())
+				}
 				res := e.Call(t, tt.tool, tt.args)
 				if res.IsError {
 					t.Fatalf("%s answered an error although its task succeeded: %s", tt.tool, testenv.Text(res))
@@ -244,5 +249,50 @@ func TestGetTaskReportsOtherTasks(t *testing.T) {
 	}](t, e, "get_task", map[string]any{"task_id": task.Reference().Value})
 	if st.State != "success" || st.Here || st.Target.Type != "VirtualMachine" || st.Target.ID != vm.Self.Value {
 		t.Errorf("get_task = %+v; want a successful task on %s, not started by this server", st, vm.Self.Value)
+	}
+}
+
+// TestNewVMUnreadable: when create_vm's or clone_vm's task has succeeded but
+// the new VM cannot be read back, the answer is not an error (the VM exists;
+// an error would invite a retry that finds the name taken): it names the VM
+// by id and says what is missing and how to see it.
+func TestNewVMUnreadable(t *testing.T) {
+	tests := []struct {
+		tool, name string
+		args       map[string]any
+		madeBy     string // the SOAP method of the task
+	}{
+		{"create_vm", "unread-create", map[string]any{"name": "unread-create", "cpu": 1, "memory": 256}, "CreateVM_Task"},
+		{"clone_vm", "unread-clone", map[string]any{"template_name": "DC0_C0_RP0_VM1", "new_name": "unread-clone"}, "CloneVM_Task"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.tool, func(t *testing.T) {
+			t.Parallel()
+			e := testenv.New(t, testenv.Options{})
+			svc := e.Sim.Model().Service
+			started := e.WhenSOAP(tt.madeBy)
+			go func() {
+				// Once the task is started, retrievals fail until the call has
+				// answered: the read-back is the only one (the task's wait and
+				// the mirror's fences use update streams). No MaxCount: the
+				// simulator reads a rule's count unlocked for every request.
+				<-started
+				for _, m := range []string{"RetrievePropertiesEx", "RetrieveProperties"} {
+					svc.AddFaultRule(faultOn(m, &types.SystemError{Reason: "injected"}).fault())
+				}
+			}()
+			res := e.Call(t, tt.tool, tt.args)
+			svc.ClearFaultRules()
+			if res.IsError {
+				t.Fatalf("%s answered an error although the VM was made: %s", tt.tool, testenv.Text(res))
+			}
+			vm := mustVM(t, e, tt.name)
+			text := testenv.Text(res)
+			for _, want := range []string{`"id":"` + vm.Self.Value + `"`, "reading it back failed", "get_vm " + vm.Self.Value, `"power_state":"unknown"`} {
+				if !strings.Contains(text, want) {
+					t.Errorf("answer lacks %q: %s", want, text)
+				}
+			}
+		})
 	}
 }

@@ -18,7 +18,7 @@ import (
 // onBody (either may be nil), and makes a cancel hold (see cancels.honour).
 // wrap, when set, wraps that handler (to meter requests or hold some back).
 // The method-qualified pattern is more specific than the simulator's own "/sdk".
-func observeSOAP(m *simulator.Model, on func(method string), onBody func(method string, body []byte), c *cancels, wrap func(http.Handler) http.Handler, after func(method string, this types.ManagedObjectReference), delays *methodDelays) {
+func observeSOAP(m *simulator.Model, on func(method string), onBody func(method string, body []byte), c *cancels, wrap func(http.Handler) http.Handler, after func(method string, this types.ManagedObjectReference), delays *methodDelays, once *oneShots) {
 	svc := m.Service
 	if svc.ServeMux == nil {
 		svc.ServeMux = http.NewServeMux()
@@ -42,7 +42,7 @@ func observeSOAP(m *simulator.Model, on func(method string), onBody func(method 
 		}
 		delays.wait(method)
 		unlock := lockHostForDatastoreAdd(m, method, this)
-		svc.ServeSDK(w, r)
+		once.serve(method, func() { svc.ServeSDK(w, r) })
 		unlock()
 		if after != nil {
 			after(method, this)

@@ -24,8 +24,8 @@ func TestReadinessFollowsTheMirror(t *testing.T) {
 	// A slow first fill: its retrieval fails after 300 ms, and the mirror
 	// reads again. (A fault rule, not the simulator's delays: those cannot be
 	// changed safely while it serves.)
-	svc.AddFaultRule(&vsim.FaultInjectionRule{MethodName: "RetrievePropertiesEx", ObjectType: "*", ObjectName: "*", Probability: 1, Enabled: true,
-		MaxCount: 1, Delay: 300, FaultType: vsim.FaultTypeCustom, Fault: &types.SystemError{Reason: "busy"}})
+	sim.FaultOnce(&vsim.FaultInjectionRule{MethodName: "RetrievePropertiesEx", ObjectType: "*", ObjectName: "*", Probability: 1,
+		Delay: 300, FaultType: vsim.FaultTypeCustom, Fault: &types.SystemError{Reason: "busy"}})
 	c, err := Connect(context.Background(), ConnectOptions{
 		URL: sim.URL, User: sim.User, Password: sim.Password, CAFile: sim.CAFile, KeepAlive: -1,
 		Inventory: inventory.Options{StaleAfter: 300 * time.Millisecond, MaxWait: time.Second, MinBackoff: 20 * time.Millisecond, MaxBackoff: 50 * time.Millisecond},

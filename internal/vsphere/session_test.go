@@ -177,9 +177,9 @@ func TestNotAuthenticatedOnStreamRelogsIn(t *testing.T) {
 	sim, counter := startSim(t, simulator.Options{})
 	base := counter.get("Login")
 	c := connectWith(t, sim, ConnectOptions{KeepAlive: -1, Inventory: inventory.Options{MaxWait: time.Second, MinBackoff: 10 * time.Millisecond}})
-	sim.Model().Service.AddFaultRule(&vsim.FaultInjectionRule{
+	sim.FaultOnce(&vsim.FaultInjectionRule{
 		MethodName: "WaitForUpdatesEx", ObjectType: "*", ObjectName: "*",
-		Probability: 1, MaxCount: 1, Enabled: true, FaultType: vsim.FaultTypeNotAuthenticated,
+		Probability: 1, FaultType: vsim.FaultTypeNotAuthenticated,
 	})
 	t.Cleanup(sim.Model().Service.ClearFaultRules)
 	waitRecovered(t, c, 0)

@@ -96,12 +96,13 @@ func (c *Client) CreateVM(ctx context.Context, s CreateVMSpec, p Progress) (*New
 	}
 	out, err := c.readNewVM(ctx, ref, pi)
 	if err != nil {
-		return nil, err
+		out = unreadNewVM(ref, s.Name, pi, t, err)
 	}
 	if err := c.keepNewVM(ctx, what, s.Name, task, ref); err != nil {
 		return nil, err
 	}
-	out.Notes, out.Task = append(t.notes, notes...), task.Reference().Value
+	out.Notes = append(append(out.Notes, t.notes...), notes...)
+	out.Task = task.Reference().Value
 	return out, nil
 }
 

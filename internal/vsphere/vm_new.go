@@ -16,7 +16,7 @@ type NewVM struct {
 	ID           string   `json:"id" jsonschema:"managed object id, e.g. vm-42"`
 	Name         string   `json:"name"`
 	Path         string   `json:"path" jsonschema:"inventory path"`
-	PowerState   string   `json:"power_state"`
+	PowerState   string   `json:"power_state" jsonschema:"poweredOn or poweredOff; unknown when the VM could not be read back (see notes)"`
 	CPUs         int32    `json:"cpus"`
 	MemoryMB     int32    `json:"memory_mb"`
 	GuestID      string   `json:"guest_id"`
@@ -66,6 +66,20 @@ func (c *Client) readNewVM(ctx context.Context, ref types.ManagedObjectReference
 		}, pi.networkNames())
 	}
 	return out, nil
+}
+
+// unreadNewVM is the answer about a VM that was made (its task succeeded)
+// but could not be read back: what is known for sure — its id, name, folder
+// and resource pool as requested — and a note saying why the rest is
+// missing. The VM exists, so the answer is not an error: an error would
+// invite a retry that finds the name taken.
+func unreadNewVM(ref types.ManagedObjectReference, name string, pi *placementInventory, t *target, err error) *NewVM {
+	folder := pi.path(t.folder)
+	return &NewVM{
+		ID: ref.Value, Name: name, Path: folder + "/" + name, PowerState: "unknown",
+		Folder: folder, ResourcePool: pi.path(t.pool),
+		Notes: []string{fmt.Sprintf("the VM was made, but reading it back failed (%v): its power state, hardware, disks and NICs are not shown; get_vm %s shows them", err, ref.Value)},
+	}
 }
 
 // retrieveVM reads some properties of one VM.
