@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/vmware/govmomi/property"
@@ -320,4 +321,31 @@ func powerOf(t *testing.T, e *testenv.Env, ref types.ManagedObjectReference) str
 		t.Fatal(err)
 	}
 	return string(vm.Runtime.PowerState)
+}
+
+// TestConsentTimeIsNotTaskTime: the time a person takes to answer the
+// consent question does not eat the task's wait budget (task_wait_seconds):
+// the budget starts with the task.
+func TestConsentTimeIsNotTaskTime(t *testing.T) {
+	const budget = 2 * time.Second
+	p := &person{answer: func() (*mcp.ElicitResult, error) {
+		time.Sleep(budget + 500*time.Millisecond) // longer than the whole budget
+		return approve()
+	}}
+	e := testenv.New(t, testenv.Options{
+		TaskWait: budget,
+		// Inline elicitation, within the one call, as before 2026-07-28 (with
+		// the multi-round-trip protocol the approved call is a new request).
+		ProtocolVersion: "2025-06-18",
+		ClientOptions:   &mcp.ClientOptions{ElicitationHandler: p.handle},
+		Server:          func(o *mcpserver.Options) { o.ConfirmDestructive = mcpserver.ConfirmAuto },
+	})
+	slowTasks(t, e, map[string]int{"PowerOff": 500})
+	res := e.Call(t, "power_off_vm", map[string]any{"name": consentVM})
+	if res.IsError || strings.Contains(testenv.Text(res), `"state":"running"`) {
+		t.Fatalf("power_off_vm after a slow approval: %s; want it done, the task took 0.5 s of a %s budget", testenv.Text(res), budget)
+	}
+	if s := powerState(t, e, consentVM); s != "poweredOff" {
+		t.Errorf("VM is %s, want poweredOff", s)
+	}
 }

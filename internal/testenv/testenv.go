@@ -33,6 +33,9 @@ type Options struct {
 	DisableDestructive bool
 	Logger             *slog.Logger
 	ClientOptions      *mcp.ClientOptions
+	// ProtocolVersion is the MCP version the client asks for (default: the
+	// SDK's latest).
+	ProtocolVersion string
 	// Placement overrides the configured placement names (default: all defaults).
 	Placement *vsphere.PlacementNames
 	// OnSOAPRequest, when set, sees every SOAP request the simulator serves:
@@ -125,7 +128,7 @@ func New(t testing.TB, opts Options) *Env {
 	}
 	t.Cleanup(func() { _ = ss.Close() })
 	client := mcp.NewClient(&mcp.Implementation{Name: "testenv", Version: "test"}, opts.ClientOptions)
-	if e.Client, err = client.Connect(ctx, ct, nil); err != nil {
+	if e.Client, err = client.Connect(ctx, ct, &mcp.ClientSessionOptions{ProtocolVersion: opts.ProtocolVersion}); err != nil {
 		t.Fatalf("client connect: %v", err)
 	}
 	t.Cleanup(func() { _ = e.Client.Close() })

@@ -61,22 +61,37 @@ func (s *taskState) waitLimit() time.Duration {
 	return s.wait
 }
 
-type waitDeadlineKey struct{}
+type waitBudgetKey struct{}
 
-// TaskScope starts a call's task wait budget: every task the call runs on the
-// returned context is waited for until, in all, task_wait_seconds have
-// passed. Without it each task gets the whole budget.
+// waitBudget is one call's task wait budget. It starts when the call's first
+// task is waited for, not when the call starts: a person's time answering a
+// consent question, say, is not the task's.
+type waitBudget struct {
+	mu       sync.Mutex
+	deadline time.Time
+}
+
+// start returns the budget's end, starting it (d from now) on its first use.
+func (b *waitBudget) start(d time.Duration) time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.deadline.IsZero() {
+		b.deadline = time.Now().Add(d)
+	}
+	return b.deadline
+}
+
+// TaskScope gives a call one task wait budget: every task the call runs on
+// the returned context is waited for until, in all, task_wait_seconds have
+// passed since the first of them. Without it each task gets the whole budget.
 func (c *Client) TaskScope(ctx context.Context) context.Context {
 	if c == nil || c.tasks == nil {
 		return ctx
 	}
-	if _, ok := ctx.Value(waitDeadlineKey{}).(time.Time); ok {
+	if _, ok := ctx.Value(waitBudgetKey{}).(*waitBudget); ok {
 		return ctx
 	}
-	if d := c.tasks.waitLimit(); d > 0 {
-		return context.WithValue(ctx, waitDeadlineKey{}, time.Now().Add(d))
-	}
-	return ctx
+	return context.WithValue(ctx, waitBudgetKey{}, &waitBudget{})
 }
 
 type unlimitedKey struct{}
@@ -95,13 +110,15 @@ func (s *taskState) waitContext(ctx context.Context) (context.Context, func()) {
 	}
 	wctx, cancel := context.WithCancelCause(ctx)
 	var timer *time.Timer
-	deadline, ok := ctx.Value(waitDeadlineKey{}).(time.Time)
-	if !ok {
-		if d := s.waitLimit(); d > 0 {
-			deadline, ok = time.Now().Add(d), true
+	var deadline time.Time
+	if d := s.waitLimit(); d > 0 {
+		if b, ok := ctx.Value(waitBudgetKey{}).(*waitBudget); ok {
+			deadline = b.start(d)
+		} else {
+			deadline = time.Now().Add(d)
 		}
 	}
-	if ok {
+	if !deadline.IsZero() {
 		timer = time.AfterFunc(time.Until(deadline), func() { cancel(errWaitLimit) })
 	}
 	unhook := context.AfterFunc(s.stop, func() { cancel(errShuttingDown) })
