@@ -33,6 +33,18 @@ for values in "" "$chart/ci/full-values.yaml"; do
   echo "== helm template ($name)"
   "$helm" template ci "$chart" "${args[@]}" > "$work/rendered.yaml"
   grep '^kind:' "$work/rendered.yaml" | sort | uniq -c
+  if [[ -z "$values" ]]; then
+    expect=(MCP_API_KEY); refuse=(MCP_CONFIG_FILE MCP_AUDIT_LOG)
+  else
+    # Scoped keys replace the single key; the audit trail has its volume.
+    expect=(MCP_CONFIG_FILE MCP_AUDIT_LOG "claimName: esxi-mcp-audit" "secretName: esxi-mcp-keys"); refuse=(MCP_API_KEY)
+  fi
+  for e in "${expect[@]}"; do
+    grep -q -- "$e" "$work/rendered.yaml" || { echo "rendered chart ($name) lacks $e" >&2; exit 1; }
+  done
+  for e in "${refuse[@]}"; do
+    if grep -q -- "$e" "$work/rendered.yaml"; then echo "rendered chart ($name) sets $e" >&2; exit 1; fi
+  done
 done
 
 echo "== the chart refuses several replicas without stateless mode"
