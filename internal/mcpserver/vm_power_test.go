@@ -4,7 +4,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/vim25/types"
 
@@ -94,6 +96,83 @@ func TestGuestShutdownTimeout(t *testing.T) {
 	}
 	// Let the simulated shutdown finish before the simulator is torn down.
 	err := property.Wait(context.Background(), property.DefaultCollector(e.Vim), mustVM(t, e, name).Self, []string{"runtime.powerState"},
+		func(changes []types.PropertyChange) bool {
+			for _, c := range changes {
+				if c.Val == types.VirtualMachinePowerStatePoweredOff {
+					return true
+				}
+			}
+			return false
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestWaitsEndAtShutdown: when the server stops waiting at shutdown (the
+// end of its grace period calls StopWaiting), the waits that are not a
+// task's — a guest shutdown's and get_task's — end at once with an answer
+// that says so and what is known, as task waits do, instead of holding the
+// shutdown until they time out.
+func TestWaitsEndAtShutdown(t *testing.T) {
+	e := testenv.New(t, testenv.Options{TaskWait: time.Second})
+	const guest = "DC0_H0_VM1"
+	setToolsRunning(t, e, guest)
+	// A guest that takes 4 s to shut down, a clone that takes 4 s.
+	slowTasks(t, e, map[string]int{"ShutdownGuest": 4000, "CloneVm": 4000, "LockHandoff": 0})
+
+	clone := testenv.CallOK[struct {
+		TaskID string `json:"task_id"`
+		State  string `json:"state"`
+	}](t, e, "clone_vm", map[string]any{"template_name": "DC0_C0_RP0_VM1", "new_name": "shutdown-clone"})
+	if clone.State != "running" {
+		t.Fatalf("clone_vm answered %+v; want the task still running after task_wait_seconds", clone)
+	}
+
+	type answer struct {
+		res  *mcp.CallToolResult
+		took time.Duration
+	}
+	call := func(name string, args map[string]any) <-chan answer {
+		ch := make(chan answer, 1)
+		go func() {
+			start := time.Now()
+			res, err := e.Client.CallTool(context.Background(), &mcp.CallToolParams{Name: name, Arguments: args})
+			if err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+			ch <- answer{res, time.Since(start)}
+		}()
+		return ch
+	}
+	guestDone := call("power_off_vm", map[string]any{"name": guest, "mode": "guest", "timeout_seconds": 60})
+	taskDone := call("get_task", map[string]any{"task_id": clone.TaskID, "wait_seconds": 60})
+	time.Sleep(500 * time.Millisecond) // both are waiting now
+	e.VS.StopWaiting()
+
+	g, tk := <-guestDone, <-taskDone
+	if g.res == nil || tk.res == nil {
+		t.Fatal("a call failed at the protocol level")
+	}
+	if text := testenv.Text(g.res); !g.res.IsError || !strings.Contains(text, "shutting down") || !strings.Contains(text, "still poweredOn") {
+		t.Errorf("power_off_vm (guest) at shutdown answered %q; want an error saying the server is shutting down and the VM was still poweredOn", text)
+	}
+	var st struct {
+		State string `json:"state"`
+		Note  string `json:"note"`
+	}
+	decode(t, tk.res.StructuredContent, &st)
+	if tk.res.IsError || st.State != "running" || !strings.Contains(st.Note, "shutting down") {
+		t.Errorf("get_task at shutdown answered %s; want state running with a note that the server is shutting down", testenv.Text(tk.res))
+	}
+	// Both answered well before the guest (4 s) or the clone (4 s) ended.
+	for name, a := range map[string]answer{"power_off_vm": g, "get_task": tk} {
+		if a.took > 3500*time.Millisecond {
+			t.Errorf("%s took %s to answer after the shutdown began", name, a.took)
+		}
+	}
+	// Let the simulated shutdown finish before the simulator is torn down.
+	err := property.Wait(context.Background(), property.DefaultCollector(e.Vim), mustVM(t, e, guest).Self, []string{"runtime.powerState"},
 		func(changes []types.PropertyChange) bool {
 			for _, c := range changes {
 				if c.Val == types.VirtualMachinePowerStatePoweredOff {

@@ -34,6 +34,7 @@ type TaskStatus struct {
 	StartedHere bool        `json:"started_by_this_server"`
 	Result      *TaskResult `json:"result,omitempty" jsonschema:"what the task produced, when it succeeded and produced an object"`
 	Error       string      `json:"error,omitempty" jsonschema:"why the task failed, in words"`
+	Note        string      `json:"note,omitempty" jsonschema:"why the wait ended before the task did, when it did"`
 }
 
 // TaskTarget is the object a task acts on.
@@ -66,16 +67,24 @@ func (c *Client) GetTask(ctx context.Context, id string, wait time.Duration, p P
 	ref := types.ManagedObjectReference{Type: "Task", Value: id}
 	started, here := c.tasks.started(id)
 	what := "reading vSphere task " + id
+	var note string
 	if wait > 0 {
 		label := started.What
 		if label == "" {
 			label = "task " + id
 		}
 		wctx, cancel := context.WithTimeout(ctx, min(wait, MaxTaskWait))
-		_, _ = c.waitOnce(wctx, object.NewTask(c.vim, ref), label, newTracker(p, 1))
+		sctx, stop := c.tasks.untilShutdown(wctx)
+		_, _ = c.waitOnce(sctx, object.NewTask(c.vim, ref), label, newTracker(p, 1))
+		shuttingDown := context.Cause(sctx) == errShuttingDown
+		stop()
 		cancel()
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("get_task for %s was cancelled by the client; the task itself goes on", id)
+		}
+		if shuttingDown {
+			// Answer with the task's state now: the server is going away.
+			note = "the server is shutting down, so it stopped waiting; the task itself goes on: ask again once the server is back"
 		}
 	}
 	info, err := c.readTask(ctx, ref)
@@ -93,6 +102,9 @@ func (c *Client) GetTask(ctx context.Context, id string, wait time.Duration, p P
 		ID: id, State: string(info.State), Progress: info.Progress, Operation: info.DescriptionId,
 		Cancelled: info.Cancelled, StartedHere: here, What: started.What,
 		Queued: timeOrNil(&info.QueueTime), Started: info.StartTime, Completed: info.CompleteTime,
+	}
+	if note != "" && !s.Done() {
+		s.Note = note
 	}
 	if info.Entity != nil {
 		s.Target = &TaskTarget{Type: info.Entity.Type, ID: info.Entity.Value, Name: info.EntityName}

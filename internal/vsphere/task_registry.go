@@ -131,6 +131,18 @@ func (s *taskState) waitContext(ctx context.Context) (context.Context, func()) {
 	}
 }
 
+// untilShutdown is ctx, ended also (with cause errShuttingDown) when the
+// server begins answering every waiting call before shutting down: for the
+// waits that are not a task's (get_task's, a guest shutdown's).
+func (s *taskState) untilShutdown(ctx context.Context) (context.Context, func()) {
+	sctx, cancel := context.WithCancelCause(ctx)
+	unhook := context.AfterFunc(s.stop, func() { cancel(errShuttingDown) })
+	return sctx, func() {
+		unhook()
+		cancel(nil)
+	}
+}
+
 // remember records a task this server started, forgetting the oldest beyond the bound.
 func (s *taskState) remember(id, what string) {
 	s.mu.Lock()

@@ -42,8 +42,10 @@ func (c *Client) shutdownGuest(ctx context.Context, v *VMSummary, r *PowerResult
 	tr := newTracker(p, 1)
 	tr.note(0, fmt.Sprintf("guest shutdown of %s requested; waiting up to %s for it to power off", refOf(v), timeout))
 
-	wctx, cancel := context.WithTimeout(ctx, timeout)
+	tctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	wctx, stop := c.tasks.untilShutdown(tctx)
+	defer stop()
 	state := poweredOn
 	err := property.Wait(wctx, property.DefaultCollector(c.vim), v.ref, []string{"runtime.powerState"}, func(changes []types.PropertyChange) bool {
 		for _, ch := range changes {
@@ -61,6 +63,8 @@ func (c *Client) shutdownGuest(ctx context.Context, v *VMSummary, r *PowerResult
 		return r, nil
 	case ctx.Err() != nil:
 		return nil, fmt.Errorf("power_off_vm of %s was cancelled by the client while waiting for the guest to shut down; the shutdown request had already been sent to the guest and cannot be recalled", refOf(v))
+	case context.Cause(wctx) == errShuttingDown:
+		return nil, fmt.Errorf("the server is shutting down, so it stopped waiting for the guest of %s to shut down: the request was sent to the guest, and the VM was still %s; check with get_vm once the server is back", refOf(v), state)
 	case errors.Is(wctx.Err(), context.DeadlineExceeded):
 		return nil, &GuestShutdownTimeoutError{VM: refOf(v), Timeout: timeout, State: state}
 	case err == nil:
