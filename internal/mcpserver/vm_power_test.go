@@ -95,18 +95,7 @@ func TestGuestShutdownTimeout(t *testing.T) {
 		t.Errorf("right after the timeout vSphere says %s, want poweredOn (left running)", st)
 	}
 	// Let the simulated shutdown finish before the simulator is torn down.
-	err := property.Wait(context.Background(), property.DefaultCollector(e.Vim), mustVM(t, e, name).Self, []string{"runtime.powerState"},
-		func(changes []types.PropertyChange) bool {
-			for _, c := range changes {
-				if c.Val == types.VirtualMachinePowerStatePoweredOff {
-					return true
-				}
-			}
-			return false
-		})
-	if err != nil {
-		t.Fatal(err)
-	}
+	waitPoweredOff(t, e, name)
 }
 
 // TestWaitsEndAtShutdown: when the server stops waiting at shutdown (the
@@ -172,7 +161,13 @@ func TestWaitsEndAtShutdown(t *testing.T) {
 		}
 	}
 	// Let the simulated shutdown finish before the simulator is torn down.
-	err := property.Wait(context.Background(), property.DefaultCollector(e.Vim), mustVM(t, e, guest).Self, []string{"runtime.powerState"},
+	waitPoweredOff(t, e, guest)
+}
+
+// waitPoweredOff waits (govmomi's waiter) until vSphere reports the VM powered off.
+func waitPoweredOff(t *testing.T, e *testenv.Env, name string) {
+	t.Helper()
+	err := property.Wait(context.Background(), property.DefaultCollector(e.Vim), mustVM(t, e, name).Self, []string{"runtime.powerState"},
 		func(changes []types.PropertyChange) bool {
 			for _, c := range changes {
 				if c.Val == types.VirtualMachinePowerStatePoweredOff {

@@ -18,15 +18,7 @@ import (
 func TestTasksAnnounceWhatTheyChange(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	sim, err := Start(ctx, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	c, err := sim.Client(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c := startTest(t, ctx)
 	finder := find.NewFinder(c)
 	dc, err := finder.DefaultDatacenter(ctx)
 	if err != nil {

@@ -20,15 +20,7 @@ import (
 // delayed run of the task (its second completion update) before looking.
 func TestCancelledTaskDoesNotRun(t *testing.T) {
 	ctx := context.Background()
-	sim, err := Start(ctx, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	c, err := sim.Client(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim, c := startTest(t, ctx)
 	// Package-wide knob: this package's tests do not run in parallel.
 	saved := vsim.TaskDelay.MethodDelay
 	vsim.TaskDelay.MethodDelay = map[string]int{"CreateVm": 1500, "LockHandoff": 0}

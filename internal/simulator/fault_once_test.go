@@ -15,15 +15,7 @@ import (
 // time (run with -race: a MaxCount rule of the stock simulator races here).
 func TestFaultOnce(t *testing.T) {
 	ctx := context.Background()
-	sim, err := Start(ctx, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	c, err := sim.Client(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim, c := startTest(t, ctx)
 	sim.FaultOnce(&vsim.FaultInjectionRule{MethodName: "CurrentTime", ObjectType: "*", ObjectName: "*", Probability: 1,
 		FaultType: vsim.FaultTypeCustom, Fault: &types.SystemError{Reason: "injected"}})
 
