@@ -132,8 +132,14 @@ func checkFill(t *testing.T, f *fixture, vmPath string, vcenter bool) {
 	if st.VMs < 3 || st.Hosts == 0 || st.Datastores == 0 || st.Networks == 0 || st.Datacenters != 1 || st.Computes == 0 {
 		t.Fatalf("incomplete fill: %+v", st)
 	}
-	if vm.ID == "" || vm.NumCPU == 0 || vm.MemoryMB == 0 || vm.Host == "" || vm.UUID == "" || len(vm.Datastores) == 0 || vm.PowerState == "" {
+	if vm.ID == "" || vm.NumCPU == 0 || vm.MemoryMB == 0 || vm.Host == "" || vm.UUID == "" || len(vm.Datastores) == 0 || vm.PowerState == "" ||
+		!vm.HasStorageSummary || len(vm.PerDatastore) == 0 || vm.PerDatastore[0].Datastore == "" {
 		t.Errorf("VM %s not fully mirrored: %+v", path, vm)
+	}
+	// A model VM has a NIC (the fixture's template has none: checked only
+	// for a VM named by path).
+	if vmPath != "" && (len(vm.NICs) == 0 || vm.NICs[0].Key == 0 || vm.NICs[0].Label == "" || vm.NICs[0].MAC == "") {
+		t.Errorf("VM %s: NICs %+v, want its network adapter with key, label and MAC", path, vm.NICs)
 	}
 	// The update stream's first answer (every object, walked from the root
 	// folder) reconciles the fill: it must neither add nor drop anything.
