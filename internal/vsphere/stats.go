@@ -58,7 +58,7 @@ func (c *Client) GetVMStats(ctx context.Context, reference string, windowMinutes
 	}
 	m, err := c.queryPerf(ctx, q.spec)
 	if err != nil {
-		if queryNotFound(err) {
+		if vmGone(err, t.ref) {
 			return nil, &NotFoundError{Kind: "VM", Ref: reference}
 		}
 		return nil, describeFault(fmt.Sprintf("querying performance samples of VM %s", t.ref.Value), err)

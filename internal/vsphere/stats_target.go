@@ -210,5 +210,10 @@ func missingReason(f types.BaseMethodFault) string {
 	return faultName(f)
 }
 
-// queryNotFound reports whether a performance query failed because its VM is gone.
-func queryNotFound(err error) bool { return fault.Is(err, &types.ManagedObjectNotFound{}) }
+// vmGone reports whether a request failed because the VM vm no longer exists
+// (not some other object, such as a session's collector).
+func vmGone(err error, vm types.ManagedObjectReference) bool {
+	var nf *types.ManagedObjectNotFound
+	_, ok := fault.As(err, &nf)
+	return ok && nf != nil && nf.Obj == vm
+}

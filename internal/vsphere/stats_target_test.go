@@ -1,9 +1,11 @@
 package vsphere
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/inventory"
@@ -129,5 +131,25 @@ func TestDecodeCatalogue(t *testing.T) {
 			}
 			checkNotes(t, notes, c.notes)
 		})
+	}
+}
+
+// TestVMGone: a performance query's ManagedObjectNotFound means the VM is
+// gone only when it names the VM (a session's collector can be "not found" too).
+func TestVMGone(t *testing.T) {
+	vm := types.ManagedObjectReference{Type: "VirtualMachine", Value: "vm-7"}
+	pc := types.ManagedObjectReference{Type: "PropertyCollector", Value: "session[x]y"}
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{soap.WrapVimFault(&types.ManagedObjectNotFound{Obj: vm}), true},
+		{fmt.Errorf("querying: %w", soap.WrapVimFault(&types.ManagedObjectNotFound{Obj: vm})), true},
+		{soap.WrapVimFault(&types.ManagedObjectNotFound{Obj: pc}), false},
+		{soap.WrapVimFault(&types.SystemError{}), false},
+	} {
+		if got := vmGone(c.err, vm); got != c.want {
+			t.Errorf("vmGone(%v) = %v, want %v", c.err, got, c.want)
+		}
 	}
 }
