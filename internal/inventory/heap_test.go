@@ -9,7 +9,8 @@ import (
 )
 
 // fillSynthetic builds a store of n VMs spread over 32 hosts, 8 datastores and
-// 16 networks, with every mirrored property set as vCenter reports it.
+// 16 networks, with every mirrored property set as vCenter reports it
+// (device lists included: the mirror must keep only their NICs).
 func fillSynthetic(n int) *store {
 	s := newStore()
 	ref := func(t, v string) types.ManagedObjectReference { return types.ManagedObjectReference{Type: t, Value: v} }
@@ -41,9 +42,66 @@ func fillSynthetic(n int) *store {
 			{"network", types.ArrayOfManagedObjectReference{ManagedObjectReference: []types.ManagedObjectReference{ref("Network", fmt.Sprintf("network-%d", i%16))}}},
 			{"summary.storage.committed", int64(20 << 30)},
 			{"summary.storage.uncommitted", int64(10 << 30)},
+			{"summary.storage.unshared", int64(20 << 30)},
+			{"storage.perDatastoreUsage", types.ArrayOfVirtualMachineUsageOnDatastore{VirtualMachineUsageOnDatastore: []types.VirtualMachineUsageOnDatastore{
+				{Datastore: ref("Datastore", fmt.Sprintf("datastore-%d", i%8)), Committed: 20 << 30, Uncommitted: 10 << 30, Unshared: 20 << 30},
+			}}},
+			{"config.hardware.device", types.ArrayOfVirtualDevice{VirtualDevice: typicalDevices(i)}},
 		}, true)
 	}
 	return s
+}
+
+// typicalDevices is the device list vCenter reports for a small Linux VM:
+// controllers, input devices, video, VMCI, a CD-ROM, two disks and two
+// NICs. Each VM gets its own, as decoding a retrieval gives it.
+func typicalDevices(i int) []types.BaseVirtualDevice {
+	dev := func(key, controller int32, label string) types.VirtualDevice {
+		return types.VirtualDevice{Key: key, ControllerKey: controller, DeviceInfo: &types.Description{Label: label, Summary: label}}
+	}
+	unit := func(n int32) *int32 { return &n }
+	disk := func(key, n int32) *types.VirtualDisk {
+		d := &types.VirtualDisk{VirtualDevice: dev(key, 1000, fmt.Sprintf("Hard disk %d", n)), CapacityInKB: 16 << 20, CapacityInBytes: 16 << 30}
+		d.UnitNumber = unit(n - 1)
+		d.Backing = &types.VirtualDiskFlatVer2BackingInfo{
+			VirtualDeviceFileBackingInfo: types.VirtualDeviceFileBackingInfo{
+				FileName:  fmt.Sprintf("[datastore-%d] app-%05d/app-%05d_%d.vmdk", i%8, i, i, n),
+				Datastore: &types.ManagedObjectReference{Type: "Datastore", Value: fmt.Sprintf("datastore-%d", i%8)},
+			},
+			DiskMode: "persistent", ThinProvisioned: types.NewBool(true), Uuid: fmt.Sprintf("6000C29%d-aaaa-bbbb-cccc-%012d", n, i),
+		}
+		return d
+	}
+	nic := func(key, n int32) *types.VirtualVmxnet3 {
+		c := &types.VirtualVmxnet3{}
+		c.VirtualDevice = dev(key, 100, fmt.Sprintf("Network adapter %d", n))
+		c.AddressType, c.MacAddress = "assigned", fmt.Sprintf("00:50:56:%02x:%02x:%02x", n, (i/256)%256, i%256)
+		c.Backing = &types.VirtualEthernetCardNetworkBackingInfo{
+			VirtualDeviceDeviceBackingInfo: types.VirtualDeviceDeviceBackingInfo{DeviceName: "VM Network"},
+			Network:                        &types.ManagedObjectReference{Type: "Network", Value: fmt.Sprintf("network-%d", i%16)},
+		}
+		c.Connectable = &types.VirtualDeviceConnectInfo{StartConnected: true, Connected: true, Status: "ok"}
+		return c
+	}
+	vc := dev(500, 100, "Video card ")
+	return []types.BaseVirtualDevice{
+		&types.VirtualIDEController{VirtualController: types.VirtualController{VirtualDevice: dev(200, 0, "IDE 0")}},
+		&types.VirtualIDEController{VirtualController: types.VirtualController{VirtualDevice: dev(201, 0, "IDE 1")}},
+		&types.VirtualPS2Controller{VirtualController: types.VirtualController{VirtualDevice: dev(300, 0, "PS2 controller 0"), Device: []int32{600, 700}}},
+		&types.VirtualPCIController{VirtualController: types.VirtualController{VirtualDevice: dev(100, 0, "PCI controller 0"), Device: []int32{500, 12000, 1000, 4000, 4001}}},
+		&types.VirtualSIOController{VirtualController: types.VirtualController{VirtualDevice: dev(400, 0, "SIO controller 0")}},
+		&types.VirtualKeyboard{VirtualDevice: dev(600, 300, "Keyboard ")},
+		&types.VirtualPointingDevice{VirtualDevice: dev(700, 300, "Pointing device")},
+		&types.VirtualMachineVideoCard{VirtualDevice: vc, VideoRamSizeInKB: 4096, NumDisplays: 1},
+		&types.VirtualMachineVMCIDevice{VirtualDevice: dev(12000, 100, "VMCI device"), Id: int64(i)},
+		&types.ParaVirtualSCSIController{VirtualSCSIController: types.VirtualSCSIController{
+			VirtualController: types.VirtualController{VirtualDevice: dev(1000, 100, "SCSI controller 0"), Device: []int32{2000, 2001}},
+			SharedBus:         "noSharing", ScsiCtlrUnitNumber: 7,
+		}},
+		&types.VirtualCdrom{VirtualDevice: dev(3002, 201, "CD/DVD drive 1")},
+		disk(2000, 1), disk(2001, 2),
+		nic(4000, 1), nic(4001, 2),
+	}
 }
 
 func heapInUse() uint64 {
@@ -62,6 +120,9 @@ func TestMirrorHeap(t *testing.T) {
 	s := fillSynthetic(n)
 	after := heapInUse()
 	runtime.KeepAlive(s)
+	if vm := s.vms["vm-1000"]; len(vm.NICs) != 2 || len(vm.PerDatastore) != 1 || !vm.HasStorageSummary {
+		t.Fatalf("the synthetic VMs were not mirrored whole: %+v", *vm)
+	}
 	used := after - before
 	t.Logf("mirror of %d VMs: %.1f MB of heap (%d bytes per VM)", n, float64(used)/(1<<20), used/n)
 	if used > limit {

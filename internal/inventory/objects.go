@@ -31,6 +31,40 @@ type VM struct {
 	Networks        []string
 	Committed       int64 // summary.storage.committed, bytes
 	Uncommitted     int64 // summary.storage.uncommitted, bytes
+	Unshared        int64 // summary.storage.unshared, bytes
+	// HasStorageSummary says vSphere reports summary.storage at all (it
+	// omits it for an inaccessible VM): without it the three figures above
+	// are unknown, not zero.
+	HasStorageSummary bool
+	PerDatastore      []DatastoreUsage // storage.perDatastoreUsage
+	// NICs are the virtual network adapters of config.hardware.device: the
+	// only part of the device list any read uses, so the rest is not kept.
+	NICs []NIC
+	// Unread are the properties vSphere did not return at its last report of
+	// the VM (a privilege the server's user lacks, say), with why; their
+	// fields above are empty. Nil almost always.
+	Unread []Unread
+}
+
+// NIC is one virtual network adapter of a VM.
+type NIC struct {
+	Key   int32 // device key: the performance instance of its network counters
+	Label string
+	MAC   string
+}
+
+// DatastoreUsage is a VM's space on one datastore, in bytes.
+type DatastoreUsage struct {
+	Datastore   string // datastore id
+	Committed   int64
+	Uncommitted int64
+	Unshared    int64
+}
+
+// Unread is a property vSphere did not return, and the fault it gave instead.
+type Unread struct {
+	Path  string
+	Fault types.BaseMethodFault // nil when vSphere gave none
 }
 
 // PortGroup is one standard port group as a host defines it.

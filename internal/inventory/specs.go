@@ -1,6 +1,8 @@
 package inventory
 
 import (
+	"strings"
+
 	"github.com/vmware/govmomi/vim25/types"
 )
 
@@ -23,7 +25,11 @@ var propSpecs = []types.PropertySpec{
 		"name", "parentVApp", "parent", "runtime.powerState", "runtime.host", "runtime.connectionState",
 		"config.hardware.numCPU", "config.hardware.memoryMB", "config.guestFullName", "config.guestId",
 		"config.template", "config.uuid", "config.instanceUuid", "guest.ipAddress", "guest.toolsRunningStatus",
-		"resourcePool", "datastore", "network", "summary.storage.committed", "summary.storage.uncommitted",
+		"resourcePool", "datastore", "network",
+		// For statistics reads: storage figures, and the device list the
+		// mirror keeps only the virtual NICs of (see deviceNICs).
+		"summary.storage.committed", "summary.storage.uncommitted", "summary.storage.unshared",
+		"storage.perDatastoreUsage", "config.hardware.device",
 	}},
 	{Type: "HostSystem", PathSet: []string{
 		"name", "parent", "runtime.connectionState", "runtime.powerState", "runtime.inMaintenanceMode",
@@ -133,6 +139,14 @@ func (s *store) refIDs(v any) []string {
 	return out
 }
 
+// present reports whether v is a value, not an unset or unreturned property.
+func present(v any) bool {
+	if _, ok := v.(missing); ok {
+		return false
+	}
+	return v != nil
+}
+
 func asString(v any) string {
 	switch x := v.(type) {
 	case string:
@@ -209,10 +223,79 @@ func (s *store) setVM(vm *VM, name string, v any) {
 	case "network":
 		vm.Networks = s.refIDs(v)
 	case "summary.storage.committed":
-		vm.Committed = asInt64(v)
+		// The three figures come and go together with summary.storage.
+		vm.Committed, vm.HasStorageSummary = asInt64(v), present(v)
 	case "summary.storage.uncommitted":
 		vm.Uncommitted = asInt64(v)
+	case "summary.storage.unshared":
+		vm.Unshared = asInt64(v)
+	case "storage.perDatastoreUsage":
+		vm.PerDatastore = s.datastoreUsage(v)
+	case "config.hardware.device":
+		vm.NICs = s.deviceNICs(v)
 	}
+}
+
+// deviceNICs keeps, of a VM's device list, its virtual NICs' keys, labels
+// and MAC addresses: a device list is kilobytes per VM, and nothing else of it
+// is read from the mirror.
+func (s *store) deviceNICs(v any) []NIC {
+	var devices []types.BaseVirtualDevice
+	switch a := v.(type) {
+	case types.ArrayOfVirtualDevice:
+		devices = a.VirtualDevice
+	case *types.ArrayOfVirtualDevice:
+		if a != nil {
+			devices = a.VirtualDevice
+		}
+	case []types.BaseVirtualDevice:
+		devices = a
+	}
+	n := 0
+	for _, d := range devices {
+		if _, ok := d.(types.BaseVirtualEthernetCard); ok {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]NIC, 0, n)
+	for _, d := range devices {
+		card, ok := d.(types.BaseVirtualEthernetCard)
+		if !ok {
+			continue
+		}
+		e := card.GetVirtualEthernetCard()
+		nic := NIC{Key: e.Key, MAC: strings.Clone(e.MacAddress)}
+		if e.DeviceInfo != nil {
+			nic.Label = s.intern(e.DeviceInfo.GetDescription().Label)
+		}
+		out = append(out, nic)
+	}
+	return out
+}
+
+func (s *store) datastoreUsage(v any) []DatastoreUsage {
+	var usage []types.VirtualMachineUsageOnDatastore
+	switch a := v.(type) {
+	case types.ArrayOfVirtualMachineUsageOnDatastore:
+		usage = a.VirtualMachineUsageOnDatastore
+	case *types.ArrayOfVirtualMachineUsageOnDatastore:
+		if a != nil {
+			usage = a.VirtualMachineUsageOnDatastore
+		}
+	case []types.VirtualMachineUsageOnDatastore:
+		usage = a
+	}
+	if len(usage) == 0 {
+		return nil
+	}
+	out := make([]DatastoreUsage, len(usage))
+	for i, u := range usage {
+		out[i] = DatastoreUsage{Datastore: s.intern(u.Datastore.Value), Committed: u.Committed, Uncommitted: u.Uncommitted, Unshared: u.Unshared}
+	}
+	return out
 }
 
 func (s *store) setHost(h *Host, name string, v any) {

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -66,11 +67,17 @@ func NormalizeUUID(u string) string {
 	return strings.ToLower(strings.ReplaceAll(u, "-", ""))
 }
 
-// change is one property value of an object (nil: unset or unreadable).
+// change is one property value of an object (nil: unset; missing: vSphere
+// did not return it).
 type change struct {
 	name string
 	val  any
 }
+
+// missing is the value of a property vSphere did not return (an entry of a
+// MissingSet), with the fault it gave instead. It empties the property's
+// fields as an unset value does; a VM also keeps it in Unread.
+type missing struct{ fault types.BaseMethodFault }
 
 // apply creates or updates obj with changes; full says that changes hold
 // every mirrored property of obj (a fill, or an object entering the view), so
@@ -181,6 +188,7 @@ func (s *store) applyVM(id string, changes []change, full bool) {
 	for _, c := range changes {
 		s.setVM(vm, c.name, c.val)
 	}
+	vm.Unread = unread(vm.Unread, changes)
 	if created || old.Name != vm.Name {
 		if !created {
 			s.byName[old.Name] = without(s.byName[old.Name], id)
@@ -193,6 +201,34 @@ func (s *store) applyVM(id string, changes []change, full bool) {
 	s.reindexUUID(vm.ID, old.UUID, vm.UUID, created)
 	s.reindexUUID(vm.ID, old.InstanceUUID, vm.InstanceUUID, created)
 	s.logSortChange(&old, vm, created)
+}
+
+// unread returns the list of properties vSphere did not return after
+// changes: each change replaces what was known of its property. The list is
+// never changed in place (readers may hold a copy of it).
+func unread(was []Unread, changes []change) []Unread {
+	var out []Unread
+	changed := false
+	for _, c := range changes {
+		m, isMissing := c.val.(missing)
+		if !isMissing && !slices.ContainsFunc(was, func(u Unread) bool { return u.Path == c.name }) {
+			continue
+		}
+		if !changed {
+			out, changed = slices.Clone(was), true
+		}
+		out = slices.DeleteFunc(out, func(u Unread) bool { return u.Path == c.name })
+		if isMissing {
+			out = append(out, Unread{Path: c.name, Fault: m.fault})
+		}
+	}
+	if !changed {
+		return was
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return slices.Clip(out)
 }
 
 func (s *store) reindexUUID(id, before, after string, created bool) {

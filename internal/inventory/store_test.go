@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/vmware/govmomi/vim25/types"
@@ -60,5 +61,62 @@ func TestSortKeysAtVersion(t *testing.T) {
 	}
 	if got := s.byName["mm"]; len(got) != 1 || len(s.byName["aa"]) != 0 || len(s.byName["zz"]) != 0 {
 		t.Errorf("name index after renames: %v", s.byName)
+	}
+}
+
+// TestStatsProperties: of a device list the mirror keeps the virtual NICs
+// (key, label, MAC) only; storage per datastore is kept compact; a property
+// vSphere did not return is remembered with its fault until it is reported
+// again, and a full report starts afresh.
+func TestStatsProperties(t *testing.T) {
+	s := newStore()
+	vm := types.ManagedObjectReference{Type: "VirtualMachine", Value: "vm-7"}
+	nic := &types.VirtualE1000{}
+	nic.Key, nic.MacAddress, nic.DeviceInfo = 4000, "00:50:56:aa:bb:cc", &types.Description{Label: "Network adapter 1"}
+	devices := types.ArrayOfVirtualDevice{VirtualDevice: []types.BaseVirtualDevice{
+		&types.VirtualDisk{VirtualDevice: types.VirtualDevice{Key: 2000, DeviceInfo: &types.Description{Label: "Hard disk 1"}}},
+		nic,
+		&types.VirtualCdrom{VirtualDevice: types.VirtualDevice{Key: 3000}},
+	}}
+	ds := types.ManagedObjectReference{Type: "Datastore", Value: "datastore-1"}
+	denied := missing{&types.NoPermission{PrivilegeId: "System.Read"}}
+	s.apply(vm, []change{
+		{"name", "web-01"},
+		{"config.hardware.device", devices},
+		{"summary.storage.committed", int64(3 << 30)},
+		{"summary.storage.unshared", int64(1 << 30)},
+		{"storage.perDatastoreUsage", types.ArrayOfVirtualMachineUsageOnDatastore{VirtualMachineUsageOnDatastore: []types.VirtualMachineUsageOnDatastore{
+			{Datastore: ds, Committed: 3 << 30, Uncommitted: 2 << 30, Unshared: 1 << 30}}}},
+		{"config.hardware.numCPU", denied},
+	}, true)
+	got := s.vms["vm-7"]
+	if want := []NIC{{Key: 4000, Label: "Network adapter 1", MAC: "00:50:56:aa:bb:cc"}}; !slices.Equal(got.NICs, want) {
+		t.Errorf("NICs = %+v, want %+v", got.NICs, want)
+	}
+	if want := []DatastoreUsage{{"datastore-1", 3 << 30, 2 << 30, 1 << 30}}; !slices.Equal(got.PerDatastore, want) {
+		t.Errorf("per datastore = %+v, want %+v", got.PerDatastore, want)
+	}
+	if !got.HasStorageSummary || got.Committed != 3<<30 || got.Unshared != 1<<30 {
+		t.Errorf("storage summary = %v %d %d", got.HasStorageSummary, got.Committed, got.Unshared)
+	}
+	if len(got.Unread) != 1 || got.Unread[0].Path != "config.hardware.numCPU" || got.Unread[0].Fault == nil {
+		t.Errorf("unread = %+v, want numCPU with its fault", got.Unread)
+	}
+
+	held := got.Unread
+	s.apply(vm, []change{{"config.hardware.numCPU", int32(2)}, {"storage.perDatastoreUsage", denied}}, false)
+	if u := s.vms["vm-7"].Unread; len(u) != 1 || u[0].Path != "storage.perDatastoreUsage" || s.vms["vm-7"].PerDatastore != nil {
+		t.Errorf("after numCPU was read and the usage was not: unread %+v, usage %+v", u, s.vms["vm-7"].PerDatastore)
+	}
+	if held[0].Path != "config.hardware.numCPU" {
+		t.Error("the unread list a reader held was changed in place")
+	}
+	s.apply(vm, []change{{"summary.storage.committed", nil}}, false)
+	if s.vms["vm-7"].HasStorageSummary {
+		t.Error("an unset summary.storage still reported")
+	}
+	s.apply(vm, []change{{"name", "web-01"}}, true)
+	if v := s.vms["vm-7"]; v.Unread != nil || v.NICs != nil {
+		t.Errorf("a full report kept %+v and %+v", v.Unread, v.NICs)
 	}
 }

@@ -167,7 +167,7 @@ func (m *Mirror) applyContent(objects []types.ObjectContent, seen map[string]str
 			changes = append(changes, change{p.Name, p.Val})
 		}
 		for _, p := range oc.MissingSet {
-			changes = append(changes, change{p.Path, nil})
+			changes = append(changes, change{p.Path, missing{p.Fault.Fault}})
 		}
 		if m.s.apply(oc.Obj, changes, true) {
 			seen[oc.Obj.Value] = struct{}{}
@@ -272,7 +272,7 @@ func (m *Mirror) applyUpdates(updates []types.ObjectUpdate, seen map[string]stru
 			changes = append(changes, change{c.Name, val})
 		}
 		for _, p := range u.MissingSet {
-			changes = append(changes, change{p.Path, nil})
+			changes = append(changes, change{p.Path, missing{p.Fault.Fault}})
 		}
 		if m.s.apply(u.Obj, changes, u.Kind == types.ObjectUpdateKindEnter) && seen != nil {
 			seen[u.Obj.Value] = struct{}{}

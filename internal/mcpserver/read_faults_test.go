@@ -60,7 +60,8 @@ func readFailure(t *testing.T, e *testenv.Env, tool string, args map[string]any)
 // fault as write tools do (the missing privilege and the object, what was
 // being read), never in SOAP words, whichever of their requests to vCenter
 // fails (lists and lookups are answered from the inventory mirror and make
-// none).
+// none; a stats read makes a retrieval only for the counter catalogue, on the
+// session's first read of a powered-on VM, until one succeeds).
 func TestReadFaultsInWords(t *testing.T) {
 	e := testenv.New(t, testenv.Options{})
 	const on = "DC0_C0_RP0_VM0"
@@ -79,9 +80,9 @@ func TestReadFaultsInWords(t *testing.T) {
 		{"get_vm, its retrieval", "RetrievePropertiesEx", 0, "get_vm", map[string]any{"name": on}},
 		// Said in words at the tool-error boundary, not by the domain.
 		{"list_snapshots, its retrieval", "RetrievePropertiesEx", 0, "list_snapshots", map[string]any{"name": on}},
-		{"get_vm_stats, first retrieval", "RetrievePropertiesEx", 0, "get_vm_stats", map[string]any{"name": on}},
+		{"get_vm_stats, catalogue retrieval", "RetrievePropertiesEx", 0, "get_vm_stats", map[string]any{"name": on}},
+		{"vmstats resource, catalogue retrieval", "RetrievePropertiesEx", 0, "", map[string]any{"uri": "vmstats://" + on}},
 		{"get_vm_stats, performance query", "QueryPerf", 0, "get_vm_stats", map[string]any{"name": on, "window_minutes": 10}},
-		{"vmstats resource, first retrieval", "RetrievePropertiesEx", 0, "", map[string]any{"uri": "vmstats://" + on}},
 		{"vmstats resource, performance query", "QueryPerf", 0, "", map[string]any{"uri": "vmstats://" + on}},
 	}
 	svc := e.Sim.Model().Service
@@ -134,8 +135,9 @@ func TestNoSessionMaterialLeaves(t *testing.T) {
 		{"read tool, object gone", "RetrievePropertiesEx", gone, goneText, "get_vm", map[string]any{"name": on}},
 		{"read tool, system error", "RetrievePropertiesEx", system, systemText, "list_snapshots", map[string]any{"name": on}},
 		{"stats, performance query", "QueryPerf", system, systemText, "get_vm_stats", map[string]any{"name": on}},
+		// A stats read's only request at steady state is its QueryPerf.
 		{"resource, object gone", "QueryPerf", gone, goneText, "", map[string]any{"uri": "vmstats://" + on}},
-		{"resource, system error", "RetrievePropertiesEx", system, systemText, "", map[string]any{"uri": "vmstats://" + on}},
+		{"resource, system error", "QueryPerf", system, systemText, "", map[string]any{"uri": "vmstats://" + on}},
 		{"write tool, task fault", "PowerOnVM_Task", system, systemText, "power_on_vm", map[string]any{"name": off}},
 	}
 	svc := e.Sim.Model().Service

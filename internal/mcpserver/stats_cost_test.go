@@ -11,15 +11,16 @@ import (
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/testenv"
 )
 
-// TestVMStatsSOAPBudget counts the SOAP requests of one stats read: at most
-// three, VM lookup included (one lookup retrieval, one retrieval of the VM's
-// configuration, one QueryPerf), the same on the first read of a session
-// (which also loads the counter catalogue), on a larger inventory, and over
-// the resource. A VM that is not powered on is not queried for samples.
+// TestVMStatsSOAPBudget counts the SOAP requests of one stats read. The VM,
+// its configuration, NICs and storage come from the inventory mirror, so at
+// steady state a read of a powered-on VM makes exactly one request, its
+// QueryPerf, whatever the reference, window, inventory size or way in (tool
+// or resource); a VM that is not powered on makes none. A session's first
+// read of a powered-on VM also reads the counter catalogue, once.
 func TestVMStatsSOAPBudget(t *testing.T) {
-	// The lookup is answered from the inventory mirror (no request).
-	live := map[string]int{"RetrievePropertiesEx": 1, "QueryPerf": 1}
-	off := map[string]int{"RetrievePropertiesEx": 1}
+	first := map[string]int{"RetrievePropertiesEx": 1, "QueryPerf": 1}
+	live := map[string]int{"QueryPerf": 1}
+	off := map[string]int{}
 	type read struct {
 		name string
 		args map[string]any // tool arguments; nil reads the resource of uri
@@ -32,23 +33,27 @@ func TestVMStatsSOAPBudget(t *testing.T) {
 		reads []read
 	}{
 		{"vCenter", testenv.Options{}, []read{
-			{"first read of the session (loads the counter catalogue)", map[string]any{"name": "DC0_H0_VM0"}, "", live},
+			{"powered-off VM before any read (needs no catalogue)", map[string]any{"name": "DC0_C0_RP0_VM1"}, "", off},
+			{"first read of a powered-on VM (loads the counter catalogue)", map[string]any{"name": "DC0_H0_VM0"}, "", first},
 			{"second read", map[string]any{"name": "DC0_H0_VM0"}, "", live},
 			{"by path", map[string]any{"name": "/DC0/vm/DC0_H0_VM0"}, "", live},
 			{"by id", map[string]any{"name": "$id"}, "", live},
 			{"30-minute window", map[string]any{"name": "DC0_H0_VM0", "window_minutes": 30}, "", live},
 			{"24-hour window", map[string]any{"name": "DC0_H0_VM0", "window_minutes": 1440}, "", live},
+			{"another VM", map[string]any{"name": "DC0_C0_RP0_VM0"}, "", live},
 			{"powered-off VM", map[string]any{"name": "DC0_C0_RP0_VM1"}, "", off},
+			{"template", map[string]any{"name": "ubuntu-22.04-template"}, "", off},
 			{"resource", nil, "vmstats://" + url.PathEscape("/DC0/vm/DC0_H0_VM0"), live},
 		}},
 		{"vCenter, 8 VMs per pool", testenv.Options{VMsPerPool: 8}, []read{
-			{"first read", map[string]any{"name": "DC0_H0_VM5"}, "", live},
+			{"first read", map[string]any{"name": "DC0_H0_VM5"}, "", first},
 			{"second read", map[string]any{"name": "DC0_C0_RP0_VM3"}, "", live},
 		}},
 		{"ESXi", testenv.Options{ESX: true}, []read{
-			{"first read", map[string]any{"name": "ha-host_VM0"}, "", live},
+			{"first read", map[string]any{"name": "ha-host_VM0"}, "", first},
 			{"window", map[string]any{"name": "ha-host_VM0", "window_minutes": 120}, "", live},
 			{"resource", nil, "vmstats://ha-host_VM0", live},
+			{"powered-off VM", map[string]any{"name": "ha-host_VM1"}, "", off},
 		}},
 	}
 	for _, c := range cases {

@@ -109,8 +109,19 @@ func vmByName(t *testing.T, e *testenv.Env, name string) mo.VirtualMachine {
 	return found[0]
 }
 
-// addNIC gives a VM one more virtual NIC on the given network and returns the VM as it now is.
+// addNIC gives a VM one more virtual NIC on the given network and returns the
+// VM as it now is, once the server's inventory mirror shows it too.
 func addNIC(t *testing.T, e *testenv.Env, name, network string) mo.VirtualMachine {
+	t.Helper()
+	vm := addNICBehindServer(t, e, name, network)
+	e.Fresh(t)
+	return vm
+}
+
+// addNICBehindServer gives a VM one more virtual NIC through vSphere directly
+// and returns the VM as it now is; the server learns of it from its update
+// stream, in its own time.
+func addNICBehindServer(t *testing.T, e *testenv.Env, name, network string) mo.VirtualMachine {
 	t.Helper()
 	ctx := context.Background()
 	vm := vmByName(t, e, name)

@@ -39,7 +39,8 @@ func (h *handlers) vmStatsTool() (toolDef, error) {
 			"network (receive/transmit KB/s summed over the virtual NICs, and per NIC), disk read/write KB/s, and storage (committed, uncommitted, provisioned GB, per datastore). " +
 			"Without window_minutes the figures are the latest 20-second sample; with it, window holds min/avg/max over the window and sample gives the sample times, interval and count. " +
 			"counters names the vSphere counter behind every figure; where the 5-minute rollups keep only statistics level 1, network and disk totals come from net.usage and disk.usage (usage_kb_per_sec) and notes say so. " +
-			"A VM that is not powered on returns its storage with null cpu/memory/network/disk and a note, not an error.",
+			"A VM that is not powered on returns its storage with null cpu/memory/network/disk and a note, not an error. " +
+			"The VM, its NICs and storage come from the server's live copy of the inventory; inventory_age_seconds appears only when that copy is not receiving vCenter's updates.",
 		Annotations: readOnly(),
 	}, h.getVMStats, func(s *shaper) {
 		s.length("name", 1, 1024)

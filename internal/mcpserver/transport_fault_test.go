@@ -50,6 +50,11 @@ func TestUnreachableVCenterInWords(t *testing.T) {
 			t.Errorf("%s answered from a mirror cut off from vCenter without saying so: %v", tool, out)
 		}
 	}
+	// So do the stats of a VM that is not powered on: all of it is in the mirror.
+	off := testenv.CallOK[map[string]any](t, e, "get_vm_stats", map[string]any{"name": "DC0_C0_RP0_VM1"})
+	if note, _ := off["inventory_note"].(string); !strings.Contains(note, "interrupted") {
+		t.Errorf("get_vm_stats answered from a mirror cut off from vCenter without saying so: %v", off)
+	}
 	cases := []struct {
 		tool string
 		args map[string]any

@@ -26,12 +26,20 @@ type announcer struct {
 // announced lists, by task (its description id), what it changes silently
 // on its entity.
 var announced = map[string][]string{
-	"VirtualMachine.reconfigVm":           {"name", "config.hardware.numCPU", "config.hardware.memoryMB"},
+	"VirtualMachine.reconfigVm":           vmConfig,
 	"HostSystem.enterMaintenanceMode":     {"runtime.inMaintenanceMode"},
 	"HostSystem.exitMaintenanceMode":      {"runtime.inMaintenanceMode"},
 	"Folder.moveIntoFolder":               nil, // the moved entities' parent: see UpdateObject
 	"ClusterComputeResource.moveInto":     nil,
 	"ClusterComputeResource.moveHostInto": nil,
+}
+
+// announcedOnResult lists, by task, what it changes silently on the object
+// it creates (its result): a new VM's storage is computed after the VM
+// entered the inventory, which the update stream may report before that.
+var announcedOnResult = map[string][]string{
+	"Folder.createVm":        vmStorage,
+	"VirtualMachine.cloneVm": vmStorage,
 }
 
 func (a *announcer) Reference() types.ManagedObjectReference {
@@ -53,11 +61,18 @@ func (a *announcer) UpdateObject(_ *simulator.Context, obj mo.Reference, changes
 			succeeded = true
 		}
 	}
-	props, known := announced[t.Info.DescriptionId]
-	if !succeeded || !known {
+	if !succeeded {
 		return
 	}
+	props, known := announced[t.Info.DescriptionId]
 	entity := *t.Info.Entity
+	if p, ok := announcedOnResult[t.Info.DescriptionId]; ok {
+		result, isRef := t.Info.Result.(types.ManagedObjectReference)
+		props, known, entity = p, isRef, result
+	}
+	if !known {
+		return
+	}
 	publish := func() { a.sim.Publish(entity, props...) }
 	if props == nil { // a move: the parent of everything now in the destination
 		publish = func() {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/property"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
@@ -69,5 +70,66 @@ func TestTasksAnnounceWhatTheyChange(t *testing.T) {
 	})
 	if err != nil {
 		t.Errorf("the update stream never saw the host in maintenance mode: %v", err)
+	}
+}
+
+// TestDiskAddAnnouncesStorage: a disk added by ReconfigVM_Task changes the
+// VM's storage figures, which the stock simulator recomputes without
+// announcing (it announces the device list itself); the announcer does, as
+// vCenter reports them, so a watcher sees the new uncommitted space.
+func TestDiskAddAnnouncesStorage(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	sim, err := Start(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	c, err := sim.Client(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	finder := find.NewFinder(c)
+	dc, err := finder.DefaultDatacenter(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	finder.SetDatacenter(dc)
+	vm, err := finder.VirtualMachine(ctx, "DC0_H0_VM0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before mo.VirtualMachine
+	if err := vm.Properties(ctx, vm.Reference(), []string{"summary.storage", "datastore"}, &before); err != nil {
+		t.Fatal(err)
+	}
+
+	seen := make(chan int64, 1)
+	go func() {
+		var last int64
+		_ = property.Wait(ctx, property.DefaultCollector(c), vm.Reference(), []string{"summary.storage.uncommitted"}, func(ch []types.PropertyChange) bool {
+			for _, p := range ch {
+				last, _ = p.Val.(int64)
+			}
+			return last > before.Summary.Storage.Uncommitted
+		})
+		seen <- last
+	}()
+	time.Sleep(100 * time.Millisecond) // let the first (initial) update pass; not a timing assertion
+	devices, err := vm.Device(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	controller, err := devices.FindDiskController("scsi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	disk := devices.CreateDisk(controller, before.Datastore[0], "")
+	disk.CapacityInKB = 1 << 20
+	if err := vm.AddDevice(ctx, disk); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-seen; got <= before.Summary.Storage.Uncommitted {
+		t.Errorf("the update stream saw uncommitted %d bytes, before %d; want the new disk's space announced", got, before.Summary.Storage.Uncommitted)
 	}
 }

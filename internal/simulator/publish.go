@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"context"
+	"slices"
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/mo"
@@ -14,7 +15,12 @@ import (
 // so an update stream (WaitForUpdatesEx) never hears of them there, while a
 // real vCenter reports them:
 //   - ReconfigVM_Task: name, config.hardware.numCPU, config.hardware.memoryMB
-//     (only config.extraConfig is announced);
+//     (only config.extraConfig and config.hardware.device are announced), and
+//     the storage figures a device change recomputes (summary.storage.*,
+//     storage.perDatastoreUsage; vCenter recomputes them on its own schedule,
+//     not always at once, and reports each change);
+//   - CreateVM_Task, CloneVM_Task: the new VM's storage figures, computed
+//     after the VM entered the inventory;
 //   - MoveIntoFolder_Task: the moved entity's parent;
 //   - EnterMaintenanceMode_Task / ExitMaintenanceMode_Task: runtime.inMaintenanceMode.
 //
@@ -69,6 +75,22 @@ func (s *Simulator) publish(ctx *simulator.Context, obj mo.Reference, props []st
 			if vm, ok := obj.(*simulator.VirtualMachine); ok && vm.Runtime.Host != nil {
 				set(p, *vm.Runtime.Host)
 			}
+		case "summary.storage.committed", "summary.storage.uncommitted", "summary.storage.unshared":
+			if vm, ok := obj.(*simulator.VirtualMachine); ok && vm.Summary.Storage != nil {
+				st := vm.Summary.Storage
+				v := st.Committed
+				switch p {
+				case "summary.storage.uncommitted":
+					v = st.Uncommitted
+				case "summary.storage.unshared":
+					v = st.Unshared
+				}
+				set(p, v)
+			}
+		case "storage.perDatastoreUsage":
+			if vm, ok := obj.(*simulator.VirtualMachine); ok && vm.Storage != nil {
+				set(p, slices.Clone(vm.Storage.PerDatastoreUsage))
+			}
 		case "runtime.inMaintenanceMode":
 			if h, ok := obj.(*simulator.HostSystem); ok {
 				set(p, h.Runtime.InMaintenanceMode)
@@ -81,8 +103,14 @@ func (s *Simulator) publish(ctx *simulator.Context, obj mo.Reference, props []st
 	s.model.Map().Update(ctx, obj, changes)
 }
 
-// PublishVMConfig announces a VM's name, CPU and memory after a
-// ReconfigVM_Task (see Publish).
+// vmStorage are the storage figures of a VM the simulator recomputes silently.
+var vmStorage = []string{"summary.storage.committed", "summary.storage.uncommitted", "summary.storage.unshared", "storage.perDatastoreUsage"}
+
+// vmConfig is what a ReconfigVM_Task changes silently (see Publish).
+var vmConfig = append([]string{"name", "config.hardware.numCPU", "config.hardware.memoryMB"}, vmStorage...)
+
+// PublishVMConfig announces a VM's name, CPU, memory and storage figures
+// after a ReconfigVM_Task (see Publish).
 func (s *Simulator) PublishVMConfig(ref types.ManagedObjectReference) {
-	s.Publish(ref, "name", "config.hardware.numCPU", "config.hardware.memoryMB")
+	s.Publish(ref, vmConfig...)
 }

@@ -138,10 +138,13 @@ func New(t testing.TB, opts Options) *Env {
 
 // Fresh waits until the server's inventory mirror has applied every change
 // vSphere holds — for a test that changed the inventory behind the server's
-// back and now checks a read that must show it.
+// back and now checks a read that must show it. Its bound is generous: the
+// simulator collects the whole inventory again for every update it reports
+// (vCenter sends only the changes), seconds for a few hundred VMs under the
+// race detector.
 func (e *Env) Fresh(t testing.TB) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := e.VS.Mirror().Fence(ctx); err != nil {
 		t.Fatalf("waiting for the inventory mirror: %v", err)

@@ -46,7 +46,8 @@ var perNICCounters = []string{ctrNetReceived, ctrNetTransmit}
 // perfCatalogue is what stats need from the PerformanceManager: counter ids by
 // name and the historical intervals. The catalogue is large (hundreds of
 // counters) and stable for the life of a vCenter, so a Client reads it once,
-// in the same property retrieval as its first stats read, and keeps it.
+// in one property retrieval on its first stats read of a powered-on VM, and
+// keeps it.
 type perfCatalogue struct {
 	ids       map[string]int32
 	intervals []types.PerfInterval

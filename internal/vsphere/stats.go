@@ -1,11 +1,9 @@
 package vsphere
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 	"time"
 
@@ -15,38 +13,41 @@ import (
 // GetVMStats reads the performance and storage of one VM. Without a window
 // (windowMinutes 0) the live sections are the latest real-time sample; with a
 // window of up to an hour they summarise its 20-second samples, and up to a
-// day its 5-minute rollups. It costs at most three SOAP requests: the lookup,
-// the VM's configuration (with the counter catalogue on a Client's first read)
-// and one performance query, skipped for a VM that is not powered on.
+// day its 5-minute rollups. The VM, its configuration and storage come from
+// the inventory mirror; at steady state the read costs one SOAP request, the
+// performance query, and none for a VM that is not powered on (a Client's
+// first read of a powered-on VM also reads the counter catalogue, once).
 func (c *Client) GetVMStats(ctx context.Context, reference string, windowMinutes int) (*VMStats, error) {
 	if windowMinutes < 0 || windowMinutes > MaxStatsWindowMinutes {
 		return nil, fmt.Errorf("window_minutes must be between 1 and %d (24 hours), got %d", MaxStatsWindowMinutes, windowMinutes)
 	}
-	_, vm, err := c.resolveVM(ctx, reference)
-	if err != nil {
-		return nil, err
-	}
-	t, err := c.loadStatsTarget(ctx, vm.Ref())
+	t, err := c.statsTarget(ctx, reference)
 	if err != nil {
 		return nil, err
 	}
 	out := &VMStats{
-		VM:         VMIdentity{ID: vm.ID, Name: t.vm.Name, Path: vm.Path},
-		PowerState: string(t.vm.Runtime.PowerState),
-		Storage:    t.storage(),
-	}
-	if cfg := t.vm.Config; cfg != nil {
-		out.CPUs, out.MemoryMB = cfg.Hardware.NumCPU, cfg.Hardware.MemoryMB
+		VM:         t.identity,
+		PowerState: t.powerState,
+		CPUs:       t.numCPU,
+		MemoryMB:   t.memoryMB,
+		Storage:    t.storage,
+		Freshness:  c.freshness(),
 	}
 	out.Notes = append(out.Notes, t.notes...)
-	if t.vm.Summary.Storage == nil {
+	if !t.hasStorage {
 		out.Notes = append(out.Notes, "vSphere reports no storage summary for this VM (it may be inaccessible)")
 	}
-	if t.vm.Runtime.PowerState != types.VirtualMachinePowerStatePoweredOn {
+	if t.powerState != string(types.VirtualMachinePowerStatePoweredOn) {
 		out.Notes = append(out.Notes, fmt.Sprintf("the VM is %s: no live performance samples exist, so cpu, memory, network and disk are null; storage is current", out.PowerState))
 		return out, nil
 	}
 
+	cat, notes, err := c.perfCatalogue(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t.catalogue = cat
+	out.Notes = append(out.Notes, notes...)
 	q, err := t.buildQuery(windowMinutes, time.Now())
 	if err != nil {
 		return nil, err
@@ -57,7 +58,10 @@ func (c *Client) GetVMStats(ctx context.Context, reference string, windowMinutes
 	}
 	m, err := c.queryPerf(ctx, q.spec)
 	if err != nil {
-		return nil, err
+		if vmGone(err, t.ref) {
+			return nil, &NotFoundError{Kind: "VM", Ref: reference}
+		}
+		return nil, describeFault(fmt.Sprintf("querying performance samples of VM %s", t.ref.Value), err)
 	}
 	if m == nil {
 		out.Notes = append(out.Notes, "vSphere returned no performance samples for this VM (a VM powered on in the last minute has none yet, and historical rollups appear after up to 30 minutes)")
@@ -111,27 +115,3 @@ func (t *statsTarget) report(out *VMStats, q *perfQuery, m *types.PerfEntityMetr
 const bytesPerGB = 1 << 30
 
 func gb(bytes int64) float64 { return math.Round(float64(bytes)/bytesPerGB*100) / 100 }
-
-// storage reports the VM's space in total and per datastore.
-func (t *statsTarget) storage() StorageStats {
-	s := StorageStats{Datastores: []DatastoreUsage{}}
-	if sum := t.vm.Summary.Storage; sum != nil {
-		s.CommittedGB, s.UncommittedGB = gb(sum.Committed), gb(sum.Uncommitted)
-		s.ProvisionedGB, s.UnsharedGB = gb(sum.Committed+sum.Uncommitted), gb(sum.Unshared)
-	}
-	if t.vm.Storage == nil {
-		return s
-	}
-	for _, u := range t.vm.Storage.PerDatastoreUsage {
-		s.Datastores = append(s.Datastores, DatastoreUsage{
-			ID:            u.Datastore.Value,
-			Name:          t.datastores[u.Datastore],
-			CommittedGB:   gb(u.Committed),
-			UncommittedGB: gb(u.Uncommitted),
-			ProvisionedGB: gb(u.Committed + u.Uncommitted),
-			UnsharedGB:    gb(u.Unshared),
-		})
-	}
-	slices.SortFunc(s.Datastores, func(a, b DatastoreUsage) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
-	return s
-}

@@ -2,6 +2,8 @@ package vsphere
 
 import (
 	"strconv"
+
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/inventory"
 )
 
 // liveSeries are the reported figures of every sample, in report units.
@@ -14,7 +16,7 @@ type liveSeries struct {
 }
 
 type nicSeries struct {
-	nic    vNIC
+	nic    inventory.NIC
 	rx, tx series
 }
 
@@ -43,8 +45,8 @@ func (t *statsTarget) liveSeries(p *perfSamples) *liveSeries {
 	// also reports for a VM are not counted. Without per-NIC series (rollups
 	// kept at a low statistics level) the VM-wide series is the total.
 	var rxs, txs []series
-	for _, n := range t.nics() {
-		inst := strconv.Itoa(int(n.key))
+	for _, n := range t.nics {
+		inst := strconv.Itoa(int(n.Key))
 		rx, tx := p.get(cat, ctrNetReceived, inst), p.get(cat, ctrNetTransmit, inst)
 		if rx == nil && tx == nil {
 			continue
@@ -74,8 +76,8 @@ func (t *statsTarget) readyPercent(ms series, axis sampleAxis) series {
 		return nil
 	}
 	vcpus := float64(1)
-	if t.vm.Config != nil && t.vm.Config.Hardware.NumCPU > 0 {
-		vcpus = float64(t.vm.Config.Hardware.NumCPU)
+	if t.numCPU > 0 {
+		vcpus = float64(t.numCPU)
 	}
 	out := make(series, len(ms))
 	for i, v := range ms {
@@ -101,7 +103,7 @@ func (l *liveSeries) figures(r reducer) LiveFigures {
 	}
 	for _, n := range l.nics {
 		f.Network.NICs = append(f.Network.NICs, NICFigures{
-			Instance: strconv.Itoa(int(n.nic.key)), Label: n.nic.label, MAC: n.nic.mac,
+			Instance: strconv.Itoa(int(n.nic.Key)), Label: n.nic.Label, MAC: n.nic.MAC,
 			RxKBPerSec: r(n.rx), TxKBPerSec: r(n.tx),
 		})
 	}

@@ -36,8 +36,7 @@ type perfQuery struct {
 // omits disk.* for VMs on the simulator) and costs a request. The empty
 // instance is the VM as a whole.
 func (t *statsTarget) buildQuery(window int, now time.Time) (*perfQuery, error) {
-	q := &perfQuery{spec: types.PerfQuerySpec{Entity: t.vm.Self, Format: string(types.PerfFormatNormal)}}
-	nics := t.nics()
+	q := &perfQuery{spec: types.PerfQuerySpec{Entity: t.ref, Format: string(types.PerfFormatNormal)}}
 	var missing []string
 	for _, name := range statsCounters {
 		id, ok := t.catalogue.id(name)
@@ -47,8 +46,8 @@ func (t *statsTarget) buildQuery(window int, now time.Time) (*perfQuery, error) 
 		}
 		q.spec.MetricId = append(q.spec.MetricId, types.PerfMetricId{CounterId: id})
 		if slices.Contains(perNICCounters, name) {
-			for _, n := range nics {
-				q.spec.MetricId = append(q.spec.MetricId, types.PerfMetricId{CounterId: id, Instance: strconv.Itoa(int(n.key))})
+			for _, n := range t.nics {
+				q.spec.MetricId = append(q.spec.MetricId, types.PerfMetricId{CounterId: id, Instance: strconv.Itoa(int(n.Key))})
 			}
 		}
 	}
@@ -92,7 +91,7 @@ func (c *Client) queryPerf(ctx context.Context, spec types.PerfQuerySpec) (*type
 		QuerySpec: []types.PerfQuerySpec{spec},
 	})
 	if err != nil {
-		return nil, describeFault(fmt.Sprintf("querying performance samples of VM %s", spec.Entity.Value), err)
+		return nil, err
 	}
 	for _, r := range res.Returnval {
 		if m, ok := r.(*types.PerfEntityMetric); ok && len(m.SampleInfo) > 0 {

@@ -1,6 +1,7 @@
 package vsphere
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -11,177 +12,208 @@ import (
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/esxi-mcp-server/esxi-mcp-server/internal/inventory"
 )
 
-// A stats read has a budget of three SOAP requests: resolveVM (one retrieval),
-// statsTarget (one retrieval: the VM's configuration and storage, the names of
-// its datastores and, on a Client's first read, the counter catalogue) and the
-// performance query.
+// A stats read makes one SOAP request at steady state: the performance query,
+// skipped for a VM that is not powered on. The VM, its CPUs and memory, its
+// virtual NICs, its storage and the names of its datastores come from the
+// inventory mirror, as every other read's VM does. The counter catalogue costs
+// one retrieval on a Client's first read of a powered-on VM, and is kept.
 
-// statsVMProps are the VM properties a stats read reports or needs for its query.
-var statsVMProps = []string{
-	"name", "runtime.powerState", "config.hardware.numCPU", "config.hardware.memoryMB",
-	"config.hardware.device", "summary.storage", "storage.perDatastoreUsage",
+// statsProps are the mirrored VM properties a stats read reports or needs
+// for its query; the notes name those vSphere did not return.
+var statsProps = []string{
+	"name", "runtime.powerState", "config.hardware.numCPU", "config.hardware.memoryMB", "config.hardware.device",
+	"summary.storage.committed", "summary.storage.uncommitted", "summary.storage.unshared", "storage.perDatastoreUsage",
 }
 
 // statsTarget is what a stats read knows about its VM before querying samples.
 type statsTarget struct {
-	vm         mo.VirtualMachine
-	datastores map[types.ManagedObjectReference]string // names of the VM's datastores
+	ref        types.ManagedObjectReference
+	identity   VMIdentity
+	powerState string
+	numCPU     int32
+	memoryMB   int32
+	nics       []inventory.NIC
+	storage    StorageStats
+	// hasStorage is false when vSphere reports no storage summary.
+	hasStorage bool
 	catalogue  *perfCatalogue
 	// notes say which properties vSphere did not return (a permission the
-	// user lacks on a datastore, say) and what that leaves empty.
+	// user lacks, say) and what that leaves empty.
 	notes []string
 }
 
-// loadStatsTarget reads the VM's configuration, storage and datastore names
-// (and the counter catalogue when the Client has none yet) in one request.
-func (c *Client) loadStatsTarget(ctx context.Context, vm types.ManagedObjectReference) (*statsTarget, error) {
-	objects := []types.ObjectSpec{{
-		Obj:       vm,
-		SelectSet: []types.BaseSelectionSpec{&types.TraversalSpec{Type: "VirtualMachine", Path: "datastore"}},
-	}}
-	props := []types.PropertySpec{
-		{Type: "VirtualMachine", PathSet: statsVMProps},
-		{Type: "Datastore", PathSet: []string{"name"}},
+// statsTarget finds the VM a reference means in the inventory mirror and
+// copies out what a stats read needs: no request to vCenter.
+func (c *Client) statsTarget(ctx context.Context, reference string) (*statsTarget, error) {
+	if reference == "" {
+		return nil, fmt.Errorf("a VM reference (name, inventory path, id or UUID) is required")
 	}
-	cached := c.perf.Load()
-	if cached == nil {
-		objects = append(objects, types.ObjectSpec{Obj: *c.vim.ServiceContent.PerfManager})
-		props = append(props, types.PropertySpec{Type: "PerformanceManager", PathSet: []string{perfPropCounter, perfPropHistory}})
+	var (
+		t    *statsTarget
+		ferr error
+	)
+	err := c.readMirror(ctx, func(v *inventory.View) {
+		vm, err := findVM(v, reference)
+		if err != nil {
+			ferr = err
+			return
+		}
+		t = newStatsTarget(vm, v.Path(vm.ID), func(id string) string {
+			if ds := v.Datastore(id); ds != nil {
+				return ds.Name
+			}
+			return ""
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("looking up VM %q: %w", reference, err)
 	}
-	req := types.RetrieveProperties{SpecSet: []types.PropertyFilterSpec{{ObjectSet: objects, PropSet: props}}}
+	return t, ferr
+}
+
+// newStatsTarget copies a mirrored VM; datastoreName names a datastore id
+// ("" when the mirror has no name for it).
+func newStatsTarget(vm *inventory.VM, path string, datastoreName func(id string) string) *statsTarget {
+	t := &statsTarget{
+		ref:        types.ManagedObjectReference{Type: "VirtualMachine", Value: vm.ID},
+		identity:   VMIdentity{ID: vm.ID, Name: vm.Name, Path: path},
+		powerState: vm.PowerState,
+		numCPU:     vm.NumCPU,
+		memoryMB:   vm.MemoryMB,
+		nics:       vm.NICs,
+		hasStorage: vm.HasStorageSummary,
+		storage:    StorageStats{Datastores: []DatastoreUsage{}},
+	}
+	t.noteUnread(vm.Unread)
+	if vm.HasStorageSummary {
+		s := &t.storage
+		s.CommittedGB, s.UncommittedGB = gb(vm.Committed), gb(vm.Uncommitted)
+		s.ProvisionedGB, s.UnsharedGB = gb(vm.Committed+vm.Uncommitted), gb(vm.Unshared)
+	}
+	var unnamed []string
+	for _, u := range vm.PerDatastore {
+		name := datastoreName(u.Datastore)
+		if name == "" {
+			unnamed = append(unnamed, u.Datastore)
+		}
+		t.storage.Datastores = append(t.storage.Datastores, DatastoreUsage{
+			ID:            u.Datastore,
+			Name:          name,
+			CommittedGB:   gb(u.Committed),
+			UncommittedGB: gb(u.Uncommitted),
+			ProvisionedGB: gb(u.Committed + u.Uncommitted),
+			UnsharedGB:    gb(u.Unshared),
+		})
+	}
+	slices.SortFunc(t.storage.Datastores, func(a, b DatastoreUsage) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	})
+	if len(unnamed) > 0 {
+		t.notes = append(t.notes, fmt.Sprintf("the server's inventory has no name for datastore(s) %s (the vCenter user may not be allowed to see them, or they are new): their storage figures have no name",
+			strings.Join(unnamed, ", ")))
+	}
+	return t
+}
+
+// noteUnread adds a note naming the stats properties vSphere did not return, and why.
+func (t *statsTarget) noteUnread(unread []inventory.Unread) {
+	var paths, reasons []string
+	for _, u := range unread {
+		if !slices.Contains(statsProps, u.Path) {
+			continue
+		}
+		paths = append(paths, u.Path)
+		if r := missingReason(u.Fault); !slices.Contains(reasons, r) {
+			reasons = append(reasons, r)
+		}
+	}
+	if len(paths) > 0 {
+		t.notes = append(t.notes, fmt.Sprintf("vSphere did not return %s of the VM (%s): the figures that come from them are empty",
+			strings.Join(paths, ", "), strings.Join(reasons, "; ")))
+	}
+}
+
+// perfCatalogue returns the counter catalogue, reading it on the Client's
+// first need (one retrieval) and keeping it when it was read whole. notes say
+// what vSphere did not return of it.
+func (c *Client) perfCatalogue(ctx context.Context) (cat *perfCatalogue, notes []string, err error) {
+	if cat := c.perf.Load(); cat != nil {
+		return cat, nil, nil
+	}
+	req := types.RetrieveProperties{SpecSet: []types.PropertyFilterSpec{{
+		ObjectSet: []types.ObjectSpec{{Obj: *c.vim.ServiceContent.PerfManager}},
+		PropSet:   []types.PropertySpec{{Type: "PerformanceManager", PathSet: []string{perfPropCounter, perfPropHistory}}},
+	}}}
 	res, err := property.DefaultCollector(c.vim).RetrieveProperties(ctx, req)
 	if err != nil {
-		if fault.Is(err, &types.ManagedObjectNotFound{}) {
-			return nil, &NotFoundError{Kind: "VM", Ref: vm.Value}
-		}
-		return nil, describeFault(fmt.Sprintf("reading the configuration of VM %s", vm.Value), err)
+		return nil, nil, describeFault("reading the performance counter catalogue", err)
 	}
-	t, complete, err := newStatsTarget(vm, res.Returnval, cached)
+	cat, complete, notes, err := decodeCatalogue(res.Returnval)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if cached == nil && complete {
-		c.perf.Store(t.catalogue)
+	if complete {
+		c.perf.Store(cat)
 	}
-	return t, nil
+	return cat, notes, nil
 }
 
-// newStatsTarget decodes a stats read's retrieval. A property vSphere could not
-// read is left empty and named in the notes rather than failing the read; only
-// a VM that is not there is an error. complete reports whether a catalogue read
-// here is whole, and so worth keeping.
-func newStatsTarget(vm types.ManagedObjectReference, content []types.ObjectContent, cached *perfCatalogue) (t *statsTarget, complete bool, err error) {
-	t = &statsTarget{datastores: map[types.ManagedObjectReference]string{}, catalogue: cached}
-	found := false
-	seen := map[types.ManagedObjectReference]bool{}
+// decodeCatalogue decodes the performance manager's retrieval. A property
+// vSphere could not read is left empty and named in the notes rather than
+// failing the read; complete reports whether the catalogue is whole, and so
+// worth keeping.
+func decodeCatalogue(content []types.ObjectContent) (cat *perfCatalogue, complete bool, notes []string, err error) {
 	for _, oc := range content {
-		seen[oc.Obj] = true
-		if oc.Obj == vm && objectGone(oc) {
-			return nil, false, &NotFoundError{Kind: "VM", Ref: vm.Value}
-		}
 		obj, err := decodeObject(oc)
 		if err != nil {
-			return nil, false, fmt.Errorf("decoding %s %s: %w", oc.Obj.Type, oc.Obj.Value, err)
+			return nil, false, nil, fmt.Errorf("decoding %s %s: %w", oc.Obj.Type, oc.Obj.Value, err)
 		}
-		switch o := obj.(type) {
-		case mo.VirtualMachine:
-			t.vm, found = o, true
-			t.noteMissing(oc, "of the VM", "the figures that come from them are empty")
-		case mo.Datastore:
-			if o.Name != "" {
-				t.datastores[oc.Obj] = o.Name
-			}
-			t.noteMissing(oc, "of datastore "+oc.Obj.Value, "its storage figures have no name")
-		case mo.PerformanceManager:
-			t.catalogue = newPerfCatalogue(o.PerfCounter, o.HistoricalInterval)
-			complete = len(oc.MissingSet) == 0
-			t.noteMissing(oc, "of the performance manager", "live figures may be null")
-		}
-	}
-	if !found {
-		return nil, false, &NotFoundError{Kind: "VM", Ref: vm.Value}
-	}
-	if t.catalogue == nil {
-		t.catalogue = newPerfCatalogue(nil, nil)
-		t.notes = append(t.notes, "vSphere did not return the performance counter catalogue: live figures are null")
-	}
-	if t.vm.Storage != nil {
-		var unnamed []string
-		for _, u := range t.vm.Storage.PerDatastoreUsage {
-			if !seen[u.Datastore] {
-				unnamed = append(unnamed, u.Datastore.Value)
+		if o, ok := obj.(mo.PerformanceManager); ok {
+			cat, complete = newPerfCatalogue(o.PerfCounter, o.HistoricalInterval), len(oc.MissingSet) == 0
+			if n := missingNote(oc, "of the performance manager", "live figures may be null"); n != "" {
+				notes = append(notes, n)
 			}
 		}
-		if len(unnamed) > 0 {
-			t.notes = append(t.notes, fmt.Sprintf("vSphere returned nothing about datastore(s) %s (the VM's datastore property may be unreadable): their storage figures have no name",
-				strings.Join(unnamed, ", ")))
-		}
 	}
-	return t, complete, nil
+	if cat == nil {
+		return newPerfCatalogue(nil, nil), false, []string{"vSphere did not return the performance counter catalogue: live figures are null"}, nil
+	}
+	return cat, complete, notes, nil
 }
 
-// objectGone reports whether vSphere answered for an object that no longer exists.
-func objectGone(oc types.ObjectContent) bool {
-	for _, m := range oc.MissingSet {
-		if _, ok := m.Fault.Fault.(*types.ManagedObjectNotFound); ok {
-			return true
-		}
-	}
-	return false
-}
-
-// noteMissing adds a note naming the properties of oc vSphere did not return, and why.
-func (t *statsTarget) noteMissing(oc types.ObjectContent, of, consequence string) {
+// missingNote names the properties of oc vSphere did not return, and why ("" when none).
+func missingNote(oc types.ObjectContent, of, consequence string) string {
 	if len(oc.MissingSet) == 0 {
-		return
+		return ""
 	}
 	var paths, reasons []string
 	for _, m := range oc.MissingSet {
 		paths = append(paths, m.Path)
-		if r := missingReason(m); !slices.Contains(reasons, r) {
+		if r := missingReason(m.Fault.Fault); !slices.Contains(reasons, r) {
 			reasons = append(reasons, r)
 		}
 	}
-	t.notes = append(t.notes, fmt.Sprintf("vSphere did not return %s %s (%s): %s",
-		strings.Join(paths, ", "), of, strings.Join(reasons, "; "), consequence))
+	return fmt.Sprintf("vSphere did not return %s %s (%s): %s", strings.Join(paths, ", "), of, strings.Join(reasons, "; "), consequence)
 }
 
-func missingReason(m types.MissingProperty) string {
-	if m.Fault.Fault == nil {
+func missingReason(f types.BaseMethodFault) string {
+	if f == nil {
 		return "no reason given"
 	}
-	if r, ok := faultReason(soap.WrapVimFault(m.Fault.Fault)); ok {
+	if r, ok := faultReason(soap.WrapVimFault(f)); ok {
 		return r
 	}
-	return faultName(m.Fault.Fault)
+	return faultName(f)
 }
 
-// vNIC is a virtual network adapter of the VM: its device key is the
-// performance instance of its network counters.
-type vNIC struct {
-	key   int32
-	label string
-	mac   string
-}
-
-func (t *statsTarget) nics() []vNIC {
-	if t.vm.Config == nil {
-		return nil
-	}
-	var out []vNIC
-	for _, d := range t.vm.Config.Hardware.Device {
-		card, ok := d.(types.BaseVirtualEthernetCard)
-		if !ok {
-			continue
-		}
-		e := card.GetVirtualEthernetCard()
-		n := vNIC{key: e.Key, mac: e.MacAddress}
-		if e.DeviceInfo != nil {
-			n.label = e.DeviceInfo.GetDescription().Label
-		}
-		out = append(out, n)
-	}
-	return out
+// vmGone reports whether a request failed because the VM vm no longer exists
+// (not some other object, such as a session's collector).
+func vmGone(err error, vm types.ManagedObjectReference) bool {
+	var nf *types.ManagedObjectNotFound
+	_, ok := fault.As(err, &nf)
+	return ok && nf != nil && nf.Obj == vm
 }

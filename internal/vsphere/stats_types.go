@@ -24,6 +24,8 @@ type VMStats struct {
 	// vSphere performance counter it came from.
 	Counters map[string]string `json:"counters,omitempty" jsonschema:"the vSphere performance counter each reported live figure came from, by figure, e.g. network.usage_kb_per_sec: net.usage.average; a figure without an entry is null"`
 	Notes    []string          `json:"notes,omitempty" jsonschema:"why a section is null or a figure is missing, and which counter stands in"`
+	// The VM, its configuration and its storage come from the inventory mirror.
+	Freshness
 }
 
 // VMIdentity names the VM the figures belong to.
