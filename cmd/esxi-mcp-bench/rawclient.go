@@ -49,7 +49,7 @@ type rpcAnswer struct {
 func openRawSession(ctx context.Context, hc *http.Client, endpoint string) (*rawSession, error) {
 	s := &rawSession{hc: hc, endpoint: endpoint}
 	init := fmt.Sprintf(`{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":%q,"capabilities":{},"clientInfo":{"name":"esxi-mcp-bench-load","version":"bench"}}}`, loadProtocolVersion)
-	ans, header, _, err := s.post(ctx, init)
+	ans, header, _, err := s.post(ctx, init, 0)
 	if err != nil {
 		return nil, fmt.Errorf("initialize: %w", err)
 	}
@@ -60,7 +60,7 @@ func openRawSession(ctx context.Context, hc *http.Client, endpoint string) (*raw
 	if s.id == "" {
 		return nil, errors.New("initialize: no Mcp-Session-Id in the answer")
 	}
-	if _, _, _, err := s.post(ctx, `{"jsonrpc":"2.0","method":"notifications/initialized"}`); err != nil {
+	if _, _, _, err := s.post(ctx, `{"jsonrpc":"2.0","method":"notifications/initialized"}`, -1); err != nil {
 		return nil, fmt.Errorf("notifications/initialized: %w", err)
 	}
 	return s, nil
@@ -69,7 +69,7 @@ func openRawSession(ctx context.Context, hc *http.Client, endpoint string) (*raw
 // listVMs calls list_vms with a limit and checks the page it answers.
 func (s *rawSession) listVMs(ctx context.Context, limit int) error {
 	id := s.next.Add(1)
-	ans, _, body, err := s.post(ctx, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"list_vms","arguments":{"limit":%d}}}`, id, limit))
+	ans, _, body, err := s.post(ctx, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"list_vms","arguments":{"limit":%d}}}`, id, limit), id)
 	switch {
 	case err != nil:
 		return err
@@ -108,9 +108,10 @@ func (s *rawSession) headers(req *http.Request) {
 	}
 }
 
-// post sends one JSON-RPC message and reads the answer to it: a JSON body,
-// or the first message of an event stream. A notification gets none.
-func (s *rawSession) post(ctx context.Context, msg string) (rpcAnswer, http.Header, []byte, error) {
+// post sends one JSON-RPC message and reads the answer to it (request id
+// id): a JSON body, or the event of an event stream that carries it. A
+// notification gets none.
+func (s *rawSession) post(ctx context.Context, msg string, id int64) (rpcAnswer, http.Header, []byte, error) {
 	var ans rpcAnswer
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.endpoint, strings.NewReader(msg))
 	if err != nil {
@@ -121,7 +122,12 @@ func (s *rawSession) post(ctx context.Context, msg string) (rpcAnswer, http.Head
 	if err != nil {
 		return ans, nil, nil, err
 	}
-	defer resp.Body.Close()
+	defer func() {
+		// Read to the end, so that the connection is reused: a new one per
+		// call would add its cost to what is measured.
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+	}()
 	if resp.StatusCode == http.StatusAccepted {
 		return ans, resp.Header, nil, nil
 	}
@@ -132,7 +138,7 @@ func (s *rawSession) post(ctx context.Context, msg string) (rpcAnswer, http.Head
 	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	var body []byte
 	if ct == "text/event-stream" {
-		body, err = firstEvent(resp.Body)
+		body, err = answerEvent(resp.Body, id)
 	} else {
 		body, err = io.ReadAll(resp.Body)
 	}
@@ -145,10 +151,12 @@ func (s *rawSession) post(ctx context.Context, msg string) (rpcAnswer, http.Head
 	return ans, resp.Header, body, nil
 }
 
-// firstEvent returns the data of the first event of a server-sent event
-// stream that carries any.
-func firstEvent(r io.Reader) ([]byte, error) {
+// answerEvent returns the data of the event of a server-sent event stream
+// that answers request id (events before it, such as notifications, are
+// skipped).
+func answerEvent(r io.Reader, id int64) ([]byte, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
+	want := []byte(`"id":` + strconv.FormatInt(id, 10) + `,`)
 	var data []byte
 	for {
 		line, err := br.ReadBytes('\n')
@@ -156,14 +164,17 @@ func firstEvent(r io.Reader) ([]byte, error) {
 		if d, ok := bytes.CutPrefix(line, []byte("data:")); ok {
 			data = append(data, bytes.TrimPrefix(d, []byte(" "))...)
 		} else if len(line) == 0 && len(data) > 0 {
-			return data, nil
+			if bytes.Contains(data, want) {
+				return data, nil
+			}
+			data = nil // another message
 		}
 		if err != nil {
-			if err == io.EOF && len(data) > 0 {
+			if err == io.EOF && bytes.Contains(data, want) {
 				return data, nil
 			}
 			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
+				err = fmt.Errorf("the stream ended without the answer to request %d: %w", id, io.ErrUnexpectedEOF)
 			}
 			return nil, err
 		}

@@ -15,7 +15,8 @@ import (
 // property collector reading the host at the same time — the inventory
 // mirror's update stream watches every host's datastores — races with the
 // write. The simulator reads and writes a host under its lock everywhere
-// else; this holds it around the one write that does not.
+// else; this holds it around the one write that does not. (A vSAN datastore
+// made by a task, not by a SOAP call, is not covered; no test makes one.)
 func lockHostForDatastoreAdd(m *simulator.Model, method string, this types.ManagedObjectReference) func() {
 	if this.Type != "HostDatastoreSystem" || (method != "CreateLocalDatastore" && method != "CreateNasDatastore") {
 		return func() {}

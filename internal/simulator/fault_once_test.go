@@ -46,9 +46,6 @@ func TestFaultOnce(t *testing.T) {
 	if failed != 1 {
 		t.Errorf("%d of %d CurrentTime requests took the fault, want exactly 1", failed, callers*calls)
 	}
-	if rules := sim.Model().Service.GetFaultRules(); len(rules) != 0 {
-		t.Errorf("%d fault rules left in the simulator after the fault was taken", len(rules))
-	}
 }
 
 var vim25ServiceInstance = types.ManagedObjectReference{Type: "ServiceInstance", Value: "ServiceInstance"}

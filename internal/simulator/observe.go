@@ -18,7 +18,7 @@ import (
 // onBody (either may be nil), and makes a cancel hold (see cancels.honour).
 // wrap, when set, wraps that handler (to meter requests or hold some back).
 // The method-qualified pattern is more specific than the simulator's own "/sdk".
-func observeSOAP(m *simulator.Model, on func(method string), onBody func(method string, body []byte), c *cancels, wrap func(http.Handler) http.Handler, after func(method string, this types.ManagedObjectReference), delays *methodDelays, once *oneShots) {
+func observeSOAP(m *simulator.Model, on func(method string), onBody func(method string, body []byte), c *cancels, wrap func(http.Handler) http.Handler, after func(method string, this types.ManagedObjectReference), delays *methodDelays) {
 	svc := m.Service
 	if svc.ServeMux == nil {
 		svc.ServeMux = http.NewServeMux()
@@ -41,9 +41,10 @@ func observeSOAP(m *simulator.Model, on func(method string), onBody func(method 
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		delays.wait(method)
-		unlock := lockHostForDatastoreAdd(m, method, this)
-		once.serve(method, func() { svc.ServeSDK(w, r) })
-		unlock()
+		func() {
+			defer lockHostForDatastoreAdd(m, method, this)()
+			svc.ServeSDK(w, r)
+		}()
 		if after != nil {
 			after(method, this)
 		}

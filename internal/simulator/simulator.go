@@ -62,12 +62,11 @@ type Simulator struct {
 	Password string
 	CAFile   string // PEM of the simulator's TLS certificate
 
-	model    *simulator.Model
-	server   *simulator.Server
-	cancels  *cancels
-	delays   *methodDelays
-	oneShots *oneShots
-	once     sync.Once
+	model   *simulator.Model
+	server  *simulator.Server
+	cancels *cancels
+	delays  *methodDelays
+	once    sync.Once
 }
 
 // Start creates the inventory and serves it over HTTPS on a loopback port.
@@ -104,15 +103,14 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 	m.Service.TLS = new(tls.Config)
 	c := &cancels{m: m, pending: map[*simulator.Task]chan struct{}{}}
 	delays := &methodDelays{}
-	once := &oneShots{svc: m.Service}
 	var sim *Simulator
 	observeSOAP(m, opts.OnSOAP, opts.OnSOAPBody, c, opts.WrapSOAP, func(method string, this types.ManagedObjectReference) {
 		if method == "MarkAsTemplate" || method == "MarkAsVirtualMachine" {
 			sim.Publish(this, "config.template", "resourcePool", "runtime.host")
 		}
-	}, delays, once)
+	}, delays)
 	s := m.Service.NewServer()
-	sim = &Simulator{User: User, Password: password, model: m, server: s, cancels: c, delays: delays, oneShots: once}
+	sim = &Simulator{User: User, Password: password, model: m, server: s, cancels: c, delays: delays}
 	m.Map().AddHandler(&announcer{sim: sim})
 	u := *s.URL
 	u.User = nil

@@ -28,6 +28,8 @@ func TestSizeBound(t *testing.T) {
 		{"invalid UTF-8", &mcp.CallToolResult{Content: text(strings.Repeat("\xff\xfe\xc3", 300))}, true},
 		{"an error with meta", &mcp.CallToolResult{IsError: true, Meta: mcp.Meta{"truncated": true}, Content: text("no")}, true},
 		{"several texts", &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "a"}, &mcp.TextContent{Text: `"b"`}}}, true},
+		{"a large _meta", &mcp.CallToolResult{Meta: mcp.Meta{"note": strings.Repeat("x", 5000)}, Content: text("a")}, true},
+		{"a question for the client", &mcp.CallToolResult{RequestState: "token", InputRequests: mcp.InputRequestMap{"confirm": &mcp.ElicitParams{Message: "sure?"}}}, false},
 		{"an image", &mcp.CallToolResult{Content: []mcp.Content{&mcp.ImageContent{Data: []byte("png"), MIMEType: "image/png"}}}, false},
 		{"structured content not yet encoded", &mcp.CallToolResult{StructuredContent: map[string]any{"a": 1}}, false},
 	}

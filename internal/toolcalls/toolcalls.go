@@ -188,19 +188,26 @@ func capAnswer(res *mcp.CallToolResult, max int) *mcp.CallToolResult {
 }
 
 // envelopeBytes bounds what an answer's JSON holds besides its structured
-// content and texts: field names, isError, and a short _meta.
+// content, texts and _meta: field names and isError.
 const envelopeBytes = 512
 
 // sizeBound returns an upper bound of res's JSON size without encoding it,
 // for the answers tools give: structured content already encoded, text
-// contents, a _meta of a few keys. ok is false for anything else (images,
-// resources, a structured content of another type), whose size only
-// encoding tells.
+// contents, a _meta. ok is false for anything else (images, resources, a
+// structured content of another type, a question for the client), whose
+// size only encoding tells.
 func sizeBound(res *mcp.CallToolResult) (bound int, ok bool) {
-	if len(res.Meta) > 4 {
-		return 0, false
+	if res.InputRequests != nil || res.RequestState != "" {
+		return 0, false // a question for the client (consent): encoded in full
 	}
 	bound = envelopeBytes
+	if len(res.Meta) > 0 {
+		b, err := json.Marshal(res.Meta)
+		if err != nil {
+			return 0, false
+		}
+		bound += len(b)
+	}
 	switch sc := res.StructuredContent.(type) {
 	case nil:
 	case json.RawMessage:

@@ -128,7 +128,7 @@ func (c *Client) CloneVM(ctx context.Context, s CloneVMSpec, p Progress) (*Clone
 	}
 	nv, err := c.readNewVM(ctx, ref, pi)
 	if err != nil {
-		nv = unreadNewVM(ref, s.Name, pi, t, err)
+		nv = c.unreadNewVM(ref, s.Name, pi, t, err)
 	}
 	if err := c.keepNewVM(ctx, what, s.Name, task, ref); err != nil {
 		return nil, err

@@ -96,7 +96,7 @@ func (c *Client) CreateVM(ctx context.Context, s CreateVMSpec, p Progress) (*New
 	}
 	out, err := c.readNewVM(ctx, ref, pi)
 	if err != nil {
-		out = unreadNewVM(ref, s.Name, pi, t, err)
+		out = c.unreadNewVM(ref, s.Name, pi, t, err)
 	}
 	if err := c.keepNewVM(ctx, what, s.Name, task, ref); err != nil {
 		return nil, err

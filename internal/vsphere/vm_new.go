@@ -73,12 +73,18 @@ func (c *Client) readNewVM(ctx context.Context, ref types.ManagedObjectReference
 // and resource pool as requested — and a note saying why the rest is
 // missing. The VM exists, so the answer is not an error: an error would
 // invite a retry that finds the name taken.
-func unreadNewVM(ref types.ManagedObjectReference, name string, pi *placementInventory, t *target, err error) *NewVM {
+//
+// The note carries the failure as clients may see it (ClientError): this is
+// not an error answer, which the MCP layer would scrub of transport detail;
+// the detail is logged.
+func (c *Client) unreadNewVM(ref types.ManagedObjectReference, name string, pi *placementInventory, t *target, err error) *NewVM {
+	public, detail := ClientError(err)
+	c.log.Warn("a new VM could not be read back; answering with what is known", "vm", ref.Value, "error", err, "detail", detail)
 	folder := pi.path(t.folder)
 	return &NewVM{
 		ID: ref.Value, Name: name, Path: folder + "/" + name, PowerState: "unknown",
 		Folder: folder, ResourcePool: pi.path(t.pool),
-		Notes: []string{fmt.Sprintf("the VM was made, but reading it back failed (%v): its power state, hardware, disks and NICs are not shown; get_vm %s shows them", err, ref.Value)},
+		Notes: []string{fmt.Sprintf("the VM was made, but reading it back failed (%v): its power state, hardware, disks and NICs are not shown; get_vm %s shows them", public, ref.Value)},
 	}
 }
 
