@@ -65,7 +65,18 @@ func measureOps(ctx context.Context, o options, m *meter, cs *mcp.ClientSession,
 		{"get_vm by name", byServer, call("get_vm", func(i int) map[string]any { return map[string]any{"name": spread(i)} }), nil},
 		{"get_vm by name", byPlainFind, func(i int) (int, error) { return 0, plain.getVM(ctx, spread(i)) }, nil},
 		{"power_on_vm by name", byServer, call("power_on_vm", func(i int) map[string]any { return map[string]any{"name": simulator.BulkVMName(i)} }),
-			func(calls int) { serverOn = calls }},
+			func(calls int) {
+				serverOn = calls
+				// Stats are measured at steady state: once the server's reads
+				// show the VMs on (its inventory mirror may lag behind the
+				// simulator, whose update rounds are slow at this size).
+				start := time.Now()
+				if err := awaitPoweredOn(ctx, cs, calls); err != nil {
+					fmt.Fprintf(log, "  the server's reads did not show the powered-on VMs: %v\n", err)
+				} else {
+					fmt.Fprintf(log, "  the server's reads showed the powered-on VMs %s after the last power_on_vm answered\n", time.Since(start).Round(100*time.Millisecond))
+				}
+			}},
 		{"power_on_vm by name", byPlainPower, func(i int) (int, error) { return 0, plain.powerOn(ctx, simulator.BulkVMName(o.Reps+i)) },
 			func(calls int) { plainOn = calls }},
 		{"get_vm_stats (latest sample)", byServer, call("get_vm_stats", func(i int) map[string]any { return map[string]any{"name": serverVM(i)} }), nil},
@@ -85,6 +96,33 @@ func measureOps(ctx context.Context, o options, m *meter, cs *mcp.ClientSession,
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// awaitPoweredOn waits, at most two minutes, until get_vm through the
+// server shows bulk VMs 0..n-1 powered on.
+func awaitPoweredOn(ctx context.Context, cs *mcp.ClientSession, n int) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	for i := 0; i < n; i++ {
+		for {
+			res, err := callToolResult(ctx, cs, "get_vm", map[string]any{"name": simulator.BulkVMName(i)})
+			if err != nil {
+				return err
+			}
+			var vm struct {
+				PowerState string `json:"power_state"`
+			}
+			if b, err := json.Marshal(res.StructuredContent); err == nil && json.Unmarshal(b, &vm) == nil && vm.PowerState == "poweredOn" {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("%s: %w", simulator.BulkVMName(i), ctx.Err())
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}
+	return nil
 }
 
 // listTotal calls list_vms with a limit and returns the number of VMs it
