@@ -56,9 +56,9 @@ var propSpecs = []types.PropertySpec{
 
 // streamSpec selects every object of the inventory with the mirrored
 // properties: hosts through a container view of hosts, resource pools and
-// vApps (and the VMs of vApps) through a container view of pools, everything
-// else by walking the tree from the root folder — folders' children and
-// datacenters' four folders.
+// vApps through a container view of pools, the VMs of vApps through a
+// container view of vApps, everything else by walking the tree from the root
+// folder — folders' children and datacenters' four folders.
 //
 // Why not one container view of everything, as for the fill: govmomi's
 // simulator deadlocks a filter on a container view whose contents change (a
@@ -68,15 +68,29 @@ var propSpecs = []types.PropertySpec{
 // the objects it passes through without their locks, and it rewrites a
 // compute resource's host list, and a pool's child pools, in place when it
 // places a VM or creates a pool; a view is read under its own lock, and the
-// views of hosts and pools change only when a host or a pool is added. On
-// vCenter all of these select the same objects.
-func streamSpec(root, hosts, pools types.ManagedObjectReference) types.PropertyFilterSpec {
+// views of hosts and pools change only when a host or a pool is added. Why a
+// view of vApps of its own: the simulator follows a traversal spec from every
+// object it reaches, whatever the spec's type, so the vApps' "vm" traversal
+// on the view of pools read every resource pool's VM list, unlocked, while a
+// new VM was added to it (createVM, under the pool's lock); vCenter follows a
+// traversal spec only from objects of its type. The simulator's views hold
+// objects of exactly the types asked for, so its view of vApps holds no plain
+// pool (it still reads a vApp's VM list unlocked). On vCenter all of these
+// select the same objects (its view of pools holds the vApps too).
+func streamSpec(root, hosts, pools, vapps types.ManagedObjectReference) types.PropertyFilterSpec {
 	ts := func(name, typ, path string, next ...string) *types.TraversalSpec {
 		t := &types.TraversalSpec{SelectionSpec: types.SelectionSpec{Name: name}, Type: typ, Path: path, Skip: types.NewBool(false)}
 		for _, n := range next {
 			t.SelectSet = append(t.SelectSet, &types.SelectionSpec{Name: n})
 		}
 		return t
+	}
+	view := func(obj types.ManagedObjectReference, next ...types.BaseSelectionSpec) types.ObjectSpec {
+		return types.ObjectSpec{
+			Obj:       obj,
+			Skip:      types.NewBool(true),
+			SelectSet: []types.BaseSelectionSpec{&types.TraversalSpec{Type: "ContainerView", Path: "view", SelectSet: next}},
+		}
 	}
 	return types.PropertyFilterSpec{
 		ObjectSet: []types.ObjectSpec{{
@@ -89,18 +103,12 @@ func streamSpec(root, hosts, pools types.ManagedObjectReference) types.PropertyF
 				ts("dcDatastore", "Datacenter", "datastoreFolder", "folderChildren"),
 				ts("dcNetwork", "Datacenter", "networkFolder", "folderChildren"),
 			},
-		}, {
-			Obj:       hosts,
-			Skip:      types.NewBool(true),
-			SelectSet: []types.BaseSelectionSpec{&types.TraversalSpec{Type: "ContainerView", Path: "view"}},
-		}, {
-			Obj:  pools,
-			Skip: types.NewBool(true),
-			SelectSet: []types.BaseSelectionSpec{&types.TraversalSpec{Type: "ContainerView", Path: "view", SelectSet: []types.BaseSelectionSpec{
-				// A VM in a vApp has no folder: it is found through its vApp.
-				ts("vAppVMs", "VirtualApp", "vm"),
-			}}},
-		}},
+		},
+			view(hosts),
+			view(pools),
+			// A VM in a vApp has no folder: it is found through its vApp.
+			view(vapps, ts("vAppVMs", "VirtualApp", "vm")),
+		},
 		PropSet: propSpecs,
 	}
 }

@@ -70,7 +70,7 @@ func (m *Mirror) session(ctx context.Context) (healthy bool, err error) {
 	}
 	var views []*view.ContainerView
 	defer func() { m.cleanup(ctx, gen, pc, views) }()
-	for _, kind := range []string{"HostSystem", "ResourcePool"} {
+	for _, kind := range []string{"HostSystem", "ResourcePool", "VirtualApp"} {
 		v, err := view.NewManager(m.vim).CreateContainerView(ctx, m.vim.ServiceContent.RootFolder, []string{kind}, true)
 		if err != nil {
 			return false, fmt.Errorf("creating the view of %s objects: %w", kind, err)
@@ -80,7 +80,7 @@ func (m *Mirror) session(ctx context.Context) (healthy bool, err error) {
 	// The filter exists before the fill reads anything, so no change made
 	// during the fill can be missed: the stream's first answer (below) holds
 	// every object as it is then.
-	spec := streamSpec(m.vim.ServiceContent.RootFolder, views[0].Reference(), views[1].Reference())
+	spec := streamSpec(m.vim.ServiceContent.RootFolder, views[0].Reference(), views[1].Reference(), views[2].Reference())
 	if _, err := pc.CreateFilter(ctx, types.CreateFilter{Spec: spec}); err != nil {
 		return false, fmt.Errorf("creating the mirror's property filter: %w", err)
 	}

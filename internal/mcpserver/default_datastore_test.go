@@ -19,29 +19,33 @@ import (
 const gb = int64(1) << 30
 
 // setDatastore changes a datastore's state inside the simulator, as vSphere
-// would report it after an outage, a maintenance or a change of free space.
-func setDatastore(t *testing.T, e *testenv.Env, name string, changes ...types.PropertyChange) {
+// would report it after an outage, a maintenance or a change of free space
+// (announced as the whole summary: see simulator.SetDatastoreSummary).
+func setDatastore(t *testing.T, e *testenv.Env, name string, changes ...func(*types.DatastoreSummary)) {
 	t.Helper()
-	m := e.Sim.Model()
-	for _, obj := range m.Map().All("Datastore") {
-		if obj.Entity().Name == name {
-			ctx := m.Service.Context
-			ctx.Map.AtomicUpdate(ctx, obj, changes)
-			return
+	err := e.Sim.SetDatastoreSummary(name, func(s *types.DatastoreSummary) {
+		for _, change := range changes {
+			change(s)
 		}
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no datastore %s in the simulator", name)
 }
 
-func freeSpace(n int64) types.PropertyChange {
-	return types.PropertyChange{Name: "summary.freeSpace", Val: n * gb}
+func freeSpace(n int64) func(*types.DatastoreSummary) {
+	return func(s *types.DatastoreSummary) { s.FreeSpace = n * gb }
 }
 
-var (
-	inaccessible        = types.PropertyChange{Name: "summary.accessible", Val: false}
-	inMaintenance       = types.PropertyChange{Name: "summary.maintenanceMode", Val: string(types.DatastoreSummaryMaintenanceModeStateInMaintenance)}
-	enteringMaintenance = types.PropertyChange{Name: "summary.maintenanceMode", Val: string(types.DatastoreSummaryMaintenanceModeStateEnteringMaintenance)}
-)
+func inaccessible(s *types.DatastoreSummary) { s.Accessible = false }
+
+func inMaintenance(s *types.DatastoreSummary) {
+	s.MaintenanceMode = string(types.DatastoreSummaryMaintenanceModeStateInMaintenance)
+}
+
+func enteringMaintenance(s *types.DatastoreSummary) {
+	s.MaintenanceMode = string(types.DatastoreSummaryMaintenanceModeStateEnteringMaintenance)
+}
 
 // mountOnStandaloneHost creates a datastore through vSphere on the standalone
 // host DC0_H0 only: it is not mounted on any host of cluster DC0_C0.

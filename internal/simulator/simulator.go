@@ -112,6 +112,7 @@ func Start(ctx context.Context, opts Options) (*Simulator, error) {
 	s := m.Service.NewServer()
 	sim = &Simulator{User: User, Password: password, model: m, server: s, cancels: c, delays: delays}
 	m.Map().AddHandler(&announcer{sim: sim})
+	m.Map().AddHandler(&folderWalkLock{m: m, root: m.ServiceContent.RootFolder})
 	u := *s.URL
 	u.User = nil
 	sim.URL = &u
