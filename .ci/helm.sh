@@ -37,7 +37,7 @@ for values in "" "$chart/ci/full-values.yaml"; do
     expect=(MCP_API_KEY); refuse=(MCP_CONFIG_FILE MCP_AUDIT_LOG)
   else
     # Scoped keys replace the single key; the audit trail has its volume.
-    expect=(MCP_CONFIG_FILE MCP_AUDIT_LOG "claimName: esxi-mcp-audit" "secretName: esxi-mcp-keys"); refuse=(MCP_API_KEY)
+    expect=(MCP_CONFIG_FILE 'MCP_AUDIT_LOG' '$(POD_NAME).jsonl' "secretName: esxi-mcp-keys"); refuse=(MCP_API_KEY)
   fi
   for e in "${expect[@]}"; do
     grep -q -- "$e" "$work/rendered.yaml" || { echo "rendered chart ($name) lacks $e" >&2; exit 1; }
@@ -52,4 +52,13 @@ if "$helm" template ci "$chart" --set replicaCount=2 > /dev/null 2>"$work/err"; 
   echo "rendered replicaCount=2 without config.stateless" >&2; exit 1
 fi
 grep -q "needs config.stateless" "$work/err"
+
+echo "== an audit claim: one replica, replaced with Recreate; refused with several"
+"$helm" template ci "$chart" --set audit.enabled=true --set audit.existingClaim=audit > "$work/rendered.yaml"
+grep -q "claimName: audit" "$work/rendered.yaml" && grep -q "type: Recreate" "$work/rendered.yaml" \
+  || { echo "an audit claim is not mounted with the Recreate strategy" >&2; exit 1; }
+if "$helm" template ci "$chart" -f "$chart/ci/full-values.yaml" --set audit.existingClaim=audit > /dev/null 2>"$work/err"; then
+  echo "rendered an audit claim with several replicas" >&2; exit 1
+fi
+grep -q "holds one pod's audit trail" "$work/err"
 echo "== chart OK"
