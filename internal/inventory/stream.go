@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/vmware/govmomi/fault"
@@ -227,6 +229,7 @@ func (m *Mirror) follow(ctx context.Context, pc *property.Collector, gen uint64)
 			for _, fs := range set.FilterSet {
 				if initial {
 					// The initial state can be large: apply it part by part.
+					// (It holds whole values, never list items.)
 					m.applyUpdates(fs.ObjectSet, seen)
 				} else {
 					pending = append(pending, fs.ObjectSet...)
@@ -245,15 +248,24 @@ func (m *Mirror) follow(ctx context.Context, pc *property.Collector, gen uint64)
 			seen = nil
 		}
 		if len(pending) > 0 {
-			m.applyUpdates(pending, nil)
+			if stale := m.applyUpdates(pending, nil); len(stale) > 0 {
+				// An error starts the recovery: a new collector and a fill.
+				if err := m.reread(ctx, pc, stale); err != nil {
+					return err
+				}
+			}
 		}
 		m.setLive(nil)
 		m.fence.complete(n)
 	}
 }
 
-// applyUpdates applies object updates as one batch.
-func (m *Mirror) applyUpdates(updates []types.ObjectUpdate, seen map[string]struct{}) {
+// applyUpdates applies object updates as one batch. It returns the objects
+// with a change it cannot apply as such: one naming an item of a mirrored
+// list (config.hardware.device["4000"], with op add or remove), which vCenter
+// may report instead of the whole list. Their properties are to be read again
+// (reread).
+func (m *Mirror) applyUpdates(updates []types.ObjectUpdate, seen map[string]struct{}) (stale []types.ManagedObjectReference) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.s.version++
@@ -265,6 +277,12 @@ func (m *Mirror) applyUpdates(updates []types.ObjectUpdate, seen map[string]stru
 		}
 		changes := make([]change, 0, len(u.ChangeSet)+len(u.MissingSet))
 		for _, c := range u.ChangeSet {
+			if strings.Contains(c.Name, "[") {
+				if !slices.Contains(stale, u.Obj) {
+					stale = append(stale, u.Obj)
+				}
+				continue
+			}
 			var val any
 			if c.Op == types.PropertyChangeOpAssign || c.Op == types.PropertyChangeOpAdd {
 				val = c.Val
@@ -279,6 +297,37 @@ func (m *Mirror) applyUpdates(updates []types.ObjectUpdate, seen map[string]stru
 		}
 	}
 	m.s.prune(time.Now())
+	return stale
+}
+
+// reread reads the mirrored properties of some objects again, whole, and
+// applies them: after changes to items of their lists (see applyUpdates).
+func (m *Mirror) reread(ctx context.Context, pc *property.Collector, refs []types.ManagedObjectReference) error {
+	objects := make([]types.ObjectSpec, len(refs))
+	for i, r := range refs {
+		objects[i] = types.ObjectSpec{Obj: r}
+	}
+	res, err := methods.RetrievePropertiesEx(ctx, m.vim, &types.RetrievePropertiesEx{
+		This:    pc.Reference(),
+		SpecSet: []types.PropertyFilterSpec{{ObjectSet: objects, PropSet: propSpecs}},
+		Options: types.RetrieveOptions{MaxObjects: m.opts.PageSize},
+	})
+	if err != nil {
+		return fmt.Errorf("reading %d objects again after changes to items of their lists: %w", len(refs), err)
+	}
+	seen := map[string]struct{}{}
+	for result := res.Returnval; result != nil; {
+		m.applyContent(result.Objects, seen)
+		if result.Token == "" {
+			break
+		}
+		next, err := methods.ContinueRetrievePropertiesEx(ctx, m.vim, &types.ContinueRetrievePropertiesEx{This: pc.Reference(), Token: result.Token})
+		if err != nil {
+			return fmt.Errorf("reading objects again (next page): %w", err)
+		}
+		result = &next.Returnval
+	}
+	return nil
 }
 
 // TruncatedParts counts the change answers vCenter truncated (MaxObjectUpdates)
