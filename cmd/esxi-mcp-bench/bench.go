@@ -69,7 +69,7 @@ func run(ctx context.Context, o options, log io.Writer) (*result, error) {
 		return nil, err
 	}
 	r.BuildTime = time.Since(start)
-	sim.Model().DelayConfig.Delay = int(o.Delay / time.Millisecond)
+	sim.DelayEvery(o.Delay)
 	r.Memory.before = sample()
 	fmt.Fprintf(log, "built in %s; starting the server\n", r.BuildTime.Round(time.Second))
 

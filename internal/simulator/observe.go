@@ -106,17 +106,27 @@ func soapCall(body []byte) (string, types.ManagedObjectReference) {
 // model reads its map without a lock, and the server's inventory mirror keeps
 // requests flowing at all times.
 type methodDelays struct {
-	mu sync.Mutex
-	d  map[string]time.Duration
+	mu    sync.Mutex
+	d     map[string]time.Duration
+	every time.Duration // added to every request (DelayEvery)
 }
 
 func (m *methodDelays) wait(method string) {
 	m.mu.Lock()
-	d := m.d[method]
+	d := m.d[method] + m.every
 	m.mu.Unlock()
 	if d > 0 {
 		time.Sleep(d)
 	}
+}
+
+// DelayEvery makes every later SOAP request wait d before it is served (on
+// top of DelayMethod's), like the model's DelayConfig.Delay but safe to
+// change while requests are served; 0 removes it.
+func (s *Simulator) DelayEvery(d time.Duration) {
+	s.delays.mu.Lock()
+	defer s.delays.mu.Unlock()
+	s.delays.every = d
 }
 
 // DelayMethod makes every later request of a SOAP method (e.g.
