@@ -129,25 +129,8 @@ func (m *Mirror) fill(ctx context.Context, pc *property.Collector) error {
 		cancel()
 	}()
 	seen := map[string]struct{}{}
-	res, err := methods.RetrievePropertiesEx(ctx, m.vim, &types.RetrievePropertiesEx{
-		This:    pc.Reference(),
-		SpecSet: []types.PropertyFilterSpec{filterSpec(v.Reference())},
-		Options: types.RetrieveOptions{MaxObjects: m.opts.PageSize},
-	})
-	if err != nil {
+	if err := m.retrievePages(ctx, pc, filterSpec(v.Reference()), seen); err != nil {
 		return fmt.Errorf("reading the inventory: %w", err)
-	}
-	result := res.Returnval
-	for result != nil {
-		m.applyContent(result.Objects, seen)
-		if result.Token == "" {
-			break
-		}
-		next, err := methods.ContinueRetrievePropertiesEx(ctx, m.vim, &types.ContinueRetrievePropertiesEx{This: pc.Reference(), Token: result.Token})
-		if err != nil {
-			return fmt.Errorf("reading the inventory (next page): %w", err)
-		}
-		result = &next.Returnval
 	}
 	m.mu.Lock()
 	m.s.version++
@@ -307,15 +290,25 @@ func (m *Mirror) reread(ctx context.Context, pc *property.Collector, refs []type
 	for i, r := range refs {
 		objects[i] = types.ObjectSpec{Obj: r}
 	}
+	spec := types.PropertyFilterSpec{ObjectSet: objects, PropSet: propSpecs}
+	if err := m.retrievePages(ctx, pc, spec, map[string]struct{}{}); err != nil {
+		return fmt.Errorf("reading %d objects again after changes to items of their lists: %w", len(refs), err)
+	}
+	return nil
+}
+
+// retrievePages reads what spec selects in pages (RetrievePropertiesEx with
+// MaxObjects, then ContinueRetrievePropertiesEx), applying each page as it
+// arrives and recording the objects applied in seen.
+func (m *Mirror) retrievePages(ctx context.Context, pc *property.Collector, spec types.PropertyFilterSpec, seen map[string]struct{}) error {
 	res, err := methods.RetrievePropertiesEx(ctx, m.vim, &types.RetrievePropertiesEx{
 		This:    pc.Reference(),
-		SpecSet: []types.PropertyFilterSpec{{ObjectSet: objects, PropSet: propSpecs}},
+		SpecSet: []types.PropertyFilterSpec{spec},
 		Options: types.RetrieveOptions{MaxObjects: m.opts.PageSize},
 	})
 	if err != nil {
-		return fmt.Errorf("reading %d objects again after changes to items of their lists: %w", len(refs), err)
+		return err
 	}
-	seen := map[string]struct{}{}
 	for result := res.Returnval; result != nil; {
 		m.applyContent(result.Objects, seen)
 		if result.Token == "" {
@@ -323,7 +316,7 @@ func (m *Mirror) reread(ctx context.Context, pc *property.Collector, refs []type
 		}
 		next, err := methods.ContinueRetrievePropertiesEx(ctx, m.vim, &types.ContinueRetrievePropertiesEx{This: pc.Reference(), Token: result.Token})
 		if err != nil {
-			return fmt.Errorf("reading objects again (next page): %w", err)
+			return fmt.Errorf("next page: %w", err)
 		}
 		result = &next.Returnval
 	}

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
@@ -20,12 +19,7 @@ func TestTasksAnnounceWhatTheyChange(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	_, c := startTest(t, ctx)
-	finder := find.NewFinder(c)
-	dc, err := finder.DefaultDatacenter(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	finder.SetDatacenter(dc)
+	finder := datacenterFinder(t, ctx, c)
 	vm, err := finder.VirtualMachine(ctx, "DC0_H0_VM0")
 	if err != nil {
 		t.Fatal(err)
@@ -80,21 +74,8 @@ func TestTasksAnnounceWhatTheyChange(t *testing.T) {
 func TestDiskAddAnnouncesStorage(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	sim, err := Start(ctx, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	c, err := sim.Client(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	finder := find.NewFinder(c)
-	dc, err := finder.DefaultDatacenter(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	finder.SetDatacenter(dc)
+	_, c := startTest(t, ctx)
+	finder := datacenterFinder(t, ctx, c)
 	vm, err := finder.VirtualMachine(ctx, "DC0_H0_VM0")
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/vim25"
 )
 
@@ -20,4 +21,16 @@ func startTest(t *testing.T, ctx context.Context) (*Simulator, *vim25.Client) {
 		t.Fatal(err)
 	}
 	return sim, c
+}
+
+// datacenterFinder is a finder set to the simulator's datacenter.
+func datacenterFinder(t *testing.T, ctx context.Context, c *vim25.Client) *find.Finder {
+	t.Helper()
+	finder := find.NewFinder(c)
+	dc, err := finder.DefaultDatacenter(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	finder.SetDatacenter(dc)
+	return finder
 }
