@@ -106,8 +106,8 @@ func run(ctx context.Context, o options, log io.Writer) (*result, error) {
 		return nil, err
 	}
 
-	fmt.Fprintln(log, "measuring operations...")
-	if r.Ops, err = measureOps(ctx, o, m, cs, plain, log); err != nil {
+	fmt.Fprintln(log, "measuring reads...")
+	if r.Ops, err = measureSteps(ctx, o, m, readSteps(ctx, o, cs, plain), log); err != nil {
 		return nil, err
 	}
 
@@ -121,8 +121,15 @@ func run(ctx context.Context, o options, log io.Writer) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Memory.afterLoad = sample()
 	r.Memory.serverAfterLoad = srv.memory()
+	r.Memory.afterLoad = sample()
+
+	fmt.Fprintln(log, "measuring changes...")
+	writes, err := measureSteps(ctx, o, m, writeSteps(ctx, o, cs, plain, log), log)
+	if err != nil {
+		return nil, err
+	}
+	r.Ops = append(r.Ops, writes...)
 	r.SOAP = m.byMethodSnapshot()
 	return r, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -60,9 +61,10 @@ func runLoad(ctx context.Context, endpoint string, hc *http.Client, o options) (
 	for _, s := range sessions {
 		for range o.Workers {
 			wg.Go(func() {
+				var buf bytes.Buffer
 				for time.Now().Before(stopAt) {
 					t0 := time.Now()
-					err := s.listVMs(cctx, 100)
+					err := s.listVMs(cctx, 100, &buf)
 					d := time.Since(t0)
 					mu.Lock()
 					switch {

@@ -33,38 +33,44 @@ type opResult struct {
 	Names           int   // list operations: VMs the plain client read, or the server's answer counted, on the last call
 }
 
-// measureOps times each operation through the server and, beside it, the
-// same reads by the plain client. VMs powered on by power_on_vm are the ones
-// whose stats are read afterwards: the server skips the performance query of
-// a VM that is off.
-func measureOps(ctx context.Context, o options, m *meter, cs *mcp.ClientSession, plain *plainClient, log io.Writer) ([]opResult, error) {
-	n := o.VMs
-	// VMs are added off. The server powers on bulk VMs 0, 1, ... and the plain
-	// client Reps, Reps+1, ...; their stats are then read from those.
-	serverOn, plainOn := 1, 1
-	serverVM := func(i int) string { return simulator.BulkVMName(i % serverOn) }
-	plainVM := func(i int) string { return simulator.BulkVMName(o.Reps + i%plainOn) }
-	spread := func(i int) string { return simulator.BulkVMName((i * 7919) % n) }
-	call := func(name string, args func(i int) map[string]any) func(int) (int, error) {
-		return func(i int) (int, error) { return 0, callTool(ctx, cs, name, args(i)) }
-	}
-	type step struct {
-		op, by string
-		fn     func(i int) (names int, err error)
-		done   func(calls int)
-	}
+// step is one operation measured for one client.
+type step struct {
+	op, by string
+	fn     func(i int) (names int, err error)
+	done   func(calls int) // after the last call, with the number of calls
+}
+
+// readSteps are the operations that change nothing: each through the server
+// and, beside it, the same reads by the plain client.
+func readSteps(ctx context.Context, o options, cs *mcp.ClientSession, plain *plainClient) []step {
+	spread := func(i int) string { return simulator.BulkVMName((i * 7919) % o.VMs) }
 	list := func(limit int) func(int) (int, error) {
 		return func(int) (int, error) { return listTotal(ctx, cs, limit) }
 	}
-	steps := []step{
+	return []step{
 		{"list_vms first page (limit 100)", byServer, list(100), nil},
 		{"list_vms first page (limit 100)", byPlainPage, func(int) (int, error) { return plain.page(ctx, 100) }, nil},
 		{"list_vms first page (limit 100)", byPlainAll, func(int) (int, error) { return plain.everything(ctx) }, nil},
 		{"list_vms limit 1000", byServer, list(1000), nil},
 		{"list_vms limit 1000", byPlainPage, func(int) (int, error) { return plain.page(ctx, 1000) }, nil},
-		{"get_vm by name", byServer, call("get_vm", func(i int) map[string]any { return map[string]any{"name": spread(i)} }), nil},
+		{"get_vm by name", byServer, call(ctx, cs, "get_vm", func(i int) map[string]any { return map[string]any{"name": spread(i)} }), nil},
 		{"get_vm by name", byPlainFind, func(i int) (int, error) { return 0, plain.getVM(ctx, spread(i)) }, nil},
-		{"power_on_vm by name", byServer, call("power_on_vm", func(i int) map[string]any { return map[string]any{"name": simulator.BulkVMName(i)} }),
+	}
+}
+
+// writeSteps are power_on_vm and then the stats of the VMs it powered on
+// (the server skips the performance query of a VM that is off). They come
+// after the load phase: every change makes govmomi's simulator recompute
+// its whole property filter (vCenter does not), and at 10,000 VMs it is still
+// catching up, on this machine's cores, long after the change.
+func writeSteps(ctx context.Context, o options, cs *mcp.ClientSession, plain *plainClient, log io.Writer) []step {
+	// VMs are added off. The server powers on bulk VMs 0, 1, ... and the plain
+	// client Reps, Reps+1, ...; their stats are then read from those.
+	serverOn, plainOn := 1, 1
+	serverVM := func(i int) string { return simulator.BulkVMName(i % serverOn) }
+	plainVM := func(i int) string { return simulator.BulkVMName(o.Reps + i%plainOn) }
+	return []step{
+		{"power_on_vm by name", byServer, call(ctx, cs, "power_on_vm", func(i int) map[string]any { return map[string]any{"name": simulator.BulkVMName(i)} }),
 			func(calls int) {
 				serverOn = calls
 				// Stats are measured at steady state: once the server's reads
@@ -79,9 +85,18 @@ func measureOps(ctx context.Context, o options, m *meter, cs *mcp.ClientSession,
 			}},
 		{"power_on_vm by name", byPlainPower, func(i int) (int, error) { return 0, plain.powerOn(ctx, simulator.BulkVMName(o.Reps+i)) },
 			func(calls int) { plainOn = calls }},
-		{"get_vm_stats (latest sample)", byServer, call("get_vm_stats", func(i int) map[string]any { return map[string]any{"name": serverVM(i)} }), nil},
+		{"get_vm_stats (latest sample)", byServer, call(ctx, cs, "get_vm_stats", func(i int) map[string]any { return map[string]any{"name": serverVM(i)} }), nil},
 		{"get_vm_stats (latest sample)", byPlainQuery, func(i int) (int, error) { return 0, plain.stats(ctx, plainVM(i)) }, nil},
 	}
+}
+
+// call makes a step of calls to a tool through the server.
+func call(ctx context.Context, cs *mcp.ClientSession, name string, args func(i int) map[string]any) func(int) (int, error) {
+	return func(i int) (int, error) { return 0, callTool(ctx, cs, name, args(i)) }
+}
+
+// measureSteps measures each step in turn.
+func measureSteps(ctx context.Context, o options, m *meter, steps []step, log io.Writer) ([]opResult, error) {
 	var out []opResult
 	for _, s := range steps {
 		r := measure(ctx, m, o.Reps, o.Budget, s.fn)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -157,8 +158,11 @@ func Run(ctx context.Context, p Params) error {
 		return err
 	}
 	// Outermost: a call waiting for a slot is not yet logged as running.
+	// Answers over HTTP are encoded and written a few at a time, in turn:
+	// that is what a core can work on without a long answer starving others.
+	pacer := toolcalls.NewPacer(2 * runtime.GOMAXPROCS(0))
 	callLimits := toolcalls.Middleware(toolcalls.Options{
-		MaxConcurrent: cfg.MaxConcurrentCalls, Metrics: m,
+		MaxConcurrent: cfg.MaxConcurrentCalls, Metrics: m, Pacer: pacer,
 	})
 	server.AddReceivingMiddleware(callLimits)
 	reload := &reloader{log: log, audit: auditLog, load: p.Reconfigure}
@@ -197,7 +201,7 @@ func Run(ctx context.Context, p Params) error {
 	h := httpserver.NewHandler(server, httpserver.Options{
 		Keys: reload.keys, RoleServers: byRole, Ready: vs.Ready, Logger: log,
 		SessionTimeout: cfg.SessionIdleTimeout, MaxSessions: cfg.MaxSessions, Stateless: cfg.Stateless,
-		OnResponse: m.HTTPResponse,
+		OnResponse: m.HTTPResponse, Pacer: pacer,
 		Timeouts: httpserver.Timeouts{
 			ReadHeader: cfg.HTTPHeaderTimeout, Body: cfg.HTTPBodyTimeout,
 			Write: cfg.HTTPWriteTimeout, Idle: cfg.HTTPIdleTimeout,

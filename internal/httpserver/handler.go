@@ -40,6 +40,8 @@ type Options struct {
 	// RoleServers, when set, serve each session with the server of its key's
 	// role (tools/list then shows the role's tools only).
 	RoleServers map[apikeys.Role]*mcp.Server
+	// Pacer, when set, paces the answers of tool calls (toolcalls.Pacer).
+	Pacer Pacer
 }
 
 // Handler is the whole HTTP surface. Close ends every MCP session, which ends
@@ -84,6 +86,9 @@ func NewHandler(server *mcp.Server, opts Options) *Handler {
 	if !opts.Stateless {
 		h.sessions = newSessionCap(opts.MaxSessions, liveSessions(h.servers))
 		mcpHandler = h.sessions.wrap(mcpHandler)
+	}
+	if opts.Pacer != nil {
+		mcpHandler = pace(opts.Pacer, mcpHandler)
 	}
 	// Only an authenticated request gets its body read (see readBody).
 	mcpHandler = readBody(mcpHandler)

@@ -39,6 +39,9 @@ type Options struct {
 	// its beginning and a "truncated" marker.
 	MaxAnswerBytes int
 	Metrics        *metrics.Metrics
+	// Pacer, when set, paces the encoding and writing of answers over HTTP
+	// (see Pacer).
+	Pacer *Pacer
 }
 
 // Middleware returns the guard for mcp.Server.AddReceivingMiddleware.
@@ -79,6 +82,9 @@ func Middleware(opts Options) mcp.Middleware {
 				defer s.release()
 			}
 			res, err := next(ctx, method, req)
+			if extra := req.GetExtra(); extra != nil {
+				opts.Pacer.wait(ctx, extra.Header)
+			}
 			ctr, _ := res.(*mcp.CallToolResult)
 			switch {
 			case err != nil || ctr == nil:

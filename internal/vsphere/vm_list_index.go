@@ -87,6 +87,7 @@ func listFromIndex(v *inventory.View, f ListFilter, limit int, epoch uint32, x *
 		last := page[limit-1]
 		out.NextCursor = encodeCursor(cursorKey{V: v.Version(), E: epoch, N: last.Name, C: last.NumCPU, M: last.MemoryMB, I: last.ID, F: f.fingerprint()})
 	}
+	out.VMs = make([]VMSummary, 0, len(page))
 	for _, vm := range page {
 		out.VMs = append(out.VMs, summaryOf(v, vm))
 	}
