@@ -47,6 +47,19 @@ for values in "" "$chart/ci/full-values.yaml"; do
   done
 done
 
+echo "== GOMEMLIMIT: 90% of the memory limit, a value given, or none"
+for c in "::230MiB" "--set resources.limits.memory=1Gi::921MiB" "--set goMemLimit=300MiB::300MiB" "--set goMemLimit=off::" "--set resources.limits.memory=300000000::"; do
+  set_args="${c%%::*}"; want="${c##*::}"
+  # shellcheck disable=SC2086
+  "$helm" template ci "$chart" $set_args > "$work/rendered.yaml"
+  if [[ -n "$want" ]]; then
+    grep -A1 "name: GOMEMLIMIT" "$work/rendered.yaml" | grep -q "value: \"$want\"" \
+      || { echo "rendered chart ($set_args) lacks GOMEMLIMIT $want" >&2; exit 1; }
+  elif grep -q "GOMEMLIMIT" "$work/rendered.yaml"; then
+    echo "rendered chart ($set_args) sets GOMEMLIMIT" >&2; exit 1
+  fi
+done
+
 echo "== the chart refuses several replicas without stateless mode"
 if "$helm" template ci "$chart" --set replicaCount=2 > /dev/null 2>"$work/err"; then
   echo "rendered replicaCount=2 without config.stateless" >&2; exit 1

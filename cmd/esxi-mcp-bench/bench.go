@@ -23,6 +23,7 @@ type options struct {
 	Reps           int
 	Budget         time.Duration
 	MaxConcurrency int
+	GoMemLimit     string // the server's GOMEMLIMIT ("": Go's default, none)
 	Server         string // the server binary to measure ("": build it)
 	CPUProfile     string // where to write a CPU profile of the load phase ("": none)
 }

@@ -32,6 +32,7 @@ func main() {
 	flag.IntVar(&o.Reps, "reps", 20, "calls per measured operation (fewer when -budget runs out first)")
 	flag.DurationVar(&o.Budget, "budget", 20*time.Second, "time allowed per measured operation; at least 3 calls are made")
 	flag.IntVar(&o.MaxConcurrency, "vcenter-max-concurrency", config.DefaultVCenterMaxConcurrency, "the server's vcenter_max_concurrency")
+	flag.StringVar(&o.GoMemLimit, "gomemlimit", "", "the server's GOMEMLIMIT, e.g. 90MiB (default: none, Go's default)")
 	flag.StringVar(&o.Server, "server", "", "the esxi-mcp-server binary to measure (default: build it from this repository)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the load phase to this file (go tool pprof)")
 	flag.Parse()

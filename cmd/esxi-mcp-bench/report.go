@@ -47,8 +47,12 @@ func kb(b float64) string {
 // plain client's same reads, then the load and memory.
 func (r *result) writeMarkdown(w io.Writer) {
 	o := r.Options
-	fmt.Fprintf(w, "Simulated vCenter: %d VMs (built in %s), %s per SOAP call, vcenter_max_concurrency %d, GOMAXPROCS %d.\n\n",
-		r.TotalVMs, r.BuildTime.Round(time.Second), o.Delay, o.MaxConcurrency, gomaxprocs())
+	memLimit := "none"
+	if o.GoMemLimit != "" {
+		memLimit = o.GoMemLimit
+	}
+	fmt.Fprintf(w, "Simulated vCenter: %d VMs (built in %s), %s per SOAP call, vcenter_max_concurrency %d, GOMAXPROCS %d, the server's GOMEMLIMIT %s.\n\n",
+		r.TotalVMs, r.BuildTime.Round(time.Second), o.Delay, o.MaxConcurrency, gomaxprocs(), memLimit)
 	fmt.Fprintln(w, "| operation | client | calls | median | p99 | SOAP requests per call | SOAP bytes per call | plain ÷ server, median (above 1: the server is faster) |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
 	var server *opResult

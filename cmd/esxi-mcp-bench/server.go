@@ -59,10 +59,13 @@ var servingURL = regexp.MustCompile(`msg="serving MCP over Streamable HTTP" url=
 // on a loopback port, and waits until it serves.
 func startServer(ctx context.Context, bin string, sim *simulator.Simulator, o options) (*serverProc, error) {
 	cmd := exec.Command(bin)
-	cmd.Env = append(envWithout(os.Environ(), "VCENTER_", "MCP_"),
+	cmd.Env = append(envWithout(os.Environ(), "VCENTER_", "MCP_", "GOMEMLIMIT=", "GOGC="),
 		"VCENTER_HOST="+sim.URL.Host, "VCENTER_USER="+sim.User, "VCENTER_PASSWORD="+sim.Password, "VCENTER_CA_FILE="+sim.CAFile,
 		"VCENTER_MAX_CONCURRENCY="+strconv.Itoa(o.MaxConcurrency),
 		"MCP_LISTEN=127.0.0.1:0", "MCP_LOG_LEVEL=INFO")
+	if o.GoMemLimit != "" {
+		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+o.GoMemLimit)
+	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err
@@ -132,7 +135,8 @@ func (p *serverProc) stop() {
 }
 
 // envWithout drops the variables with any of the prefixes, so that the
-// caller's own configuration cannot change what is measured.
+// caller's own configuration (of the server, or of its Go runtime) cannot
+// change what is measured.
 func envWithout(env []string, prefixes ...string) []string {
 	var out []string
 	for _, kv := range env {

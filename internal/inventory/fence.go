@@ -124,11 +124,14 @@ func (m *Mirror) Fence(ctx context.Context) error {
 	for {
 		f.mu.Lock()
 		done, broken, ch := f.done >= target, f.broken, f.changed
-		// Cut short the long wait in flight. A cancel can reach vCenter
-		// before the wait it means to end (the wait's request is still on its
-		// way) and be lost, so it is sent again while that wait lasts.
+		// Cut short the long wait in flight, at once. A cancel can reach
+		// vCenter before the wait it means to end (the wait's request is
+		// still on its way) and be lost, so it is sent again while that wait
+		// lasts — but only that re-sending waits for RecancelAfter: a new
+		// wait's first cancel does not wait for an earlier wait's cancel to
+		// age (which cost every mutation up to twice RecancelAfter).
 		var cancel types.ManagedObjectReference
-		if !done && !broken && f.longWait && f.started < target && time.Since(f.lastCancel) >= recancelAfter {
+		if !done && !broken && f.longWait && f.started < target && (!f.cancelSent || time.Since(f.lastCancel) >= m.opts.RecancelAfter) {
 			f.cancelSent, f.lastCancel, cancel = true, time.Now(), f.pc
 		}
 		f.mu.Unlock()
@@ -150,13 +153,9 @@ func (m *Mirror) Fence(ctx context.Context) error {
 		}
 		select {
 		case <-ch:
-		case <-time.After(recancelAfter):
+		case <-time.After(m.opts.RecancelAfter):
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
 }
-
-// recancelAfter is how long Fence waits for a cancelled wait to end before
-// cancelling it again.
-const recancelAfter = 250 * time.Millisecond

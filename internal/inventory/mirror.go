@@ -34,6 +34,10 @@ type Options struct {
 	// happen whatever this is; it bounds how long a dead connection can go
 	// unnoticed.
 	MaxWait time.Duration
+	// RecancelAfter is how long a Fence waits for a wait it cancelled to end
+	// before cancelling it again (default 250 ms): a cancel can reach vCenter
+	// before the wait it means to end, and be lost.
+	RecancelAfter time.Duration
 	// StaleAfter is how long the update stream may be broken before Ready
 	// reports the mirror unfit to serve (default 2 minutes).
 	StaleAfter time.Duration
@@ -77,6 +81,9 @@ func New(vim *vim25.Client, opts Options) *Mirror {
 	}
 	if opts.PageSize <= 0 {
 		opts.PageSize = 1000
+	}
+	if opts.RecancelAfter <= 0 {
+		opts.RecancelAfter = 250 * time.Millisecond
 	}
 	if opts.MaxWait <= 0 {
 		opts.MaxWait = 30 * time.Second

@@ -213,6 +213,30 @@ func TestFenceSeesOwnChange(t *testing.T) {
 	}
 }
 
+// TestEachFenceCancelsAtOnce: a Fence cancels the long wait in flight at
+// once, even right after an earlier Fence cancelled the wait before it (as a
+// tool's fence before acting follows the previous tool's fence after its
+// task); only cancelling the same wait again waits for RecancelAfter. Here
+// waits and RecancelAfter last ten minutes, so a Fence that waited for the
+// earlier cancel to age would not return within the test's bound.
+func TestEachFenceCancelsAtOnce(t *testing.T) {
+	f := start(t, inventory.Options{MaxWait: 10 * time.Minute, RecancelAfter: 10 * time.Minute})
+	ctx := context.Background()
+	for i := range 3 {
+		// Let the loop settle into its next long wait, with nothing to report.
+		time.Sleep(200 * time.Millisecond)
+		fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := f.mirror.Fence(fctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("fence %d: %v", i+1, err)
+		}
+	}
+	if n := f.mirror.Recoveries(); n != 0 {
+		t.Errorf("fences caused %d stream recoveries", n)
+	}
+}
+
 func TestTruncatedUpdatesReassembled(t *testing.T) {
 	// At most 2 object updates per answer: the four VMs (and their tasks)
 	// arrive in parts that the mirror applies together.

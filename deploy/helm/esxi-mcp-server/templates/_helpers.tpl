@@ -25,3 +25,18 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "esxi-mcp-server.secretName" -}}
 {{- default (include "esxi-mcp-server.fullname" .) .Values.secret.existingSecret -}}
 {{- end -}}
+
+{{/*
+GOMEMLIMIT: goMemLimit, or 90% of the container's memory limit (Mi or Gi).
+*/}}
+{{- define "esxi-mcp-server.goMemLimit" -}}
+{{- $limit := toString (dig "limits" "memory" "" (.Values.resources | default dict)) -}}
+{{- if eq (toString .Values.goMemLimit) "off" -}}
+{{- else if .Values.goMemLimit -}}
+{{ .Values.goMemLimit }}
+{{- else if regexMatch "^[0-9]+Mi$" $limit -}}
+{{ div (mul (trimSuffix "Mi" $limit | atoi) 9) 10 }}MiB
+{{- else if regexMatch "^[0-9]+Gi$" $limit -}}
+{{ div (mul (trimSuffix "Gi" $limit | atoi) 9216) 10 }}MiB
+{{- end -}}
+{{- end }}
