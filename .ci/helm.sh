@@ -48,7 +48,8 @@ for values in "" "$chart/ci/full-values.yaml"; do
 done
 
 echo "== GOMEMLIMIT: 90% of the memory limit, a value given, or none"
-for c in "::230MiB" "--set resources.limits.memory=1Gi::921MiB" "--set goMemLimit=300MiB::300MiB" "--set goMemLimit=off::" "--set resources.limits.memory=300000000::"; do
+for c in "::230MiB" "--set resources.limits.memory=1Gi::921MiB" "--set goMemLimit=300MiB::300MiB" "--set goMemLimit=off::" \
+         "--set resources.limits.memory=300000000::" "--set resources.limits.memory=1.5Gi::" "--set resources.limits.memory=0Mi::"; do
   set_args="${c%%::*}"; want="${c##*::}"
   # shellcheck disable=SC2086
   "$helm" template ci "$chart" $set_args > "$work/rendered.yaml"
@@ -59,6 +60,11 @@ for c in "::230MiB" "--set resources.limits.memory=1Gi::921MiB" "--set goMemLimi
     echo "rendered chart ($set_args) sets GOMEMLIMIT" >&2; exit 1
   fi
 done
+
+if "$helm" template ci "$chart" --set goMemLimit=200Mi > /dev/null 2>"$work/err"; then
+  echo "rendered goMemLimit=200Mi (Kubernetes units, which Go refuses)" >&2; exit 1
+fi
+grep -q "is not a GOMEMLIMIT" "$work/err"
 
 echo "== the chart refuses several replicas without stateless mode"
 if "$helm" template ci "$chart" --set replicaCount=2 > /dev/null 2>"$work/err"; then

@@ -7,17 +7,27 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// answerBody is a tools/call answer to request id as the MCP SDK writes it.
+// answerBody is a tools/call answer to request id, encoded by the MCP SDK
+// as its server sends it.
 func answerBody(t *testing.T, id int64, res *mcp.CallToolResult) []byte {
 	t.Helper()
 	rb, err := json.Marshal(res)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return []byte(fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"result":%s}`, id, rb))
+	rid, err := jsonrpc.MakeID(float64(id)) // JSON numbers decode as float64
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := jsonrpc.EncodeMessage(&jsonrpc.Response{ID: rid, Result: rb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func page(vms, total int) *mcp.CallToolResult {

@@ -223,8 +223,15 @@ func TestEachFenceCancelsAtOnce(t *testing.T) {
 	f := start(t, inventory.Options{MaxWait: 10 * time.Minute, RecancelAfter: 10 * time.Minute})
 	ctx := context.Background()
 	for i := range 3 {
-		// Let the loop settle into its next long wait, with nothing to report.
-		time.Sleep(200 * time.Millisecond)
+		// Let the loop settle into its next long wait, with nothing to
+		// report: a cancel that reached the simulator before the wait it
+		// means to end would be lost, and sent again only after ten minutes.
+		for deadline := time.Now().Add(30 * time.Second); !f.mirror.LongWaitInFlight(); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("before fence %d: the update loop started no long wait within 30 s", i+1)
+			}
+		}
+		time.Sleep(200 * time.Millisecond) // for the wait's request to reach the simulator
 		fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		err := f.mirror.Fence(fctx)
 		cancel()

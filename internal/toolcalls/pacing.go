@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Answer pacing. Once a tool has returned, the MCP SDK encodes its answer
@@ -22,9 +23,9 @@ import (
 // meet through the HTTP request: the HTTP layer marks each POST (Track) with
 // a header that the SDK hands to the tool call (CallToolRequest.Extra.Header);
 // the middleware takes a place once the tool has returned, and the HTTP layer
-// gives it back at the response's next write (the answer, encoded) or when
-// the request ends, whichever comes first. A call without a mark (stdio, a
-// response stream resumed on another request) is not paced.
+// gives it back when the response is next written to (the answer, encoded)
+// or the request ends — or after maxHold, whichever comes first. A call
+// without a mark (stdio, a batch) is not paced.
 
 // PaceHeader carries a POST's mark from the HTTP layer to the tool call.
 // Track sets it, replacing any value a client sent.
@@ -32,54 +33,69 @@ const PaceHeader = "X-Esxi-Mcp-Answer"
 
 // Pacer bounds the answers being encoded and written at once.
 type Pacer struct {
-	places chan struct{}
-	marks  sync.Map // mark → *paced
-	seq    atomic.Uint64
-	taken  atomic.Int64 // places taken so far (for tests)
+	places  chan struct{}
+	maxHold time.Duration
+	marks   sync.Map // mark → *paced
+	seq     atomic.Uint64
+	taken   atomic.Int64 // places taken so far (for tests)
 }
+
+// maxHold bounds how long one answer keeps its place. Encoding even a 1 MiB
+// answer takes milliseconds; a place still held after this is waiting on
+// something else (its stream is busy with another message to a client that
+// does not read), and must not make every other answer wait.
+const maxHold = time.Second
 
 // NewPacer paces answers n at a time (n < 1 means 1).
 func NewPacer(n int) *Pacer {
-	return &Pacer{places: make(chan struct{}, max(n, 1))}
+	return &Pacer{places: make(chan struct{}, max(n, 1)), maxHold: maxHold}
 }
 
 // paced is one POST's state.
 type paced struct {
 	mu     sync.Mutex
-	holds  bool // a place is taken for this request's answer
-	closed bool // the request has ended: no place may be taken any more
+	holds  bool          // a place is taken for this request's answer
+	hold   *time.Timer   // gives the place back after maxHold
+	closed chan struct{} // closed when the request has ended
+	ended  bool
 }
 
-// Track marks an HTTP request that may carry a tool call. written is to be
-// called at every write of its response, done once when it has ended.
+// Track marks an HTTP request that carries one JSON-RPC message (a batch is
+// not paced: its answers share one stream, where one could wait on another
+// while holding a place). written is to be called at every write of its
+// response, done once when it has ended.
 func (p *Pacer) Track(r *http.Request) (written, done func()) {
 	mark := strconv.FormatUint(p.seq.Add(1), 10)
-	st := &paced{}
+	st := &paced{closed: make(chan struct{})}
 	p.marks.Store(mark, st)
 	r.Header.Set(PaceHeader, mark)
-	written = func() { p.giveBack(st, false) }
+	written = func() { p.giveBack(st) }
 	done = func() {
-		p.giveBack(st, true)
+		st.mu.Lock()
+		if !st.ended {
+			st.ended = true
+			close(st.closed)
+		}
+		st.mu.Unlock()
+		p.giveBack(st)
 		p.marks.Delete(mark)
 	}
 	return written, done
 }
 
-func (p *Pacer) giveBack(st *paced, closing bool) {
+func (p *Pacer) giveBack(st *paced) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if closing {
-		st.closed = true
-	}
 	if st.holds {
 		st.holds = false
+		st.hold.Stop()
 		<-p.places
 	}
 }
 
 // wait takes a place for the answer of the call whose HTTP request header is
 // h, waiting in turn; it returns at once for an unmarked call, and when ctx
-// ends (the answer is then written without a place).
+// or the request ends (the answer is then written without a place).
 func (p *Pacer) wait(ctx context.Context, h http.Header) {
 	if p == nil || h == nil {
 		return
@@ -89,18 +105,27 @@ func (p *Pacer) wait(ctx context.Context, h http.Header) {
 		return
 	}
 	st := v.(*paced)
+	st.mu.Lock()
+	skip := st.ended || st.holds
+	st.mu.Unlock()
+	if skip {
+		return
+	}
 	select {
 	case p.places <- struct{}{}:
+	case <-st.closed:
+		return
 	case <-ctx.Done():
 		return
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.closed || st.holds {
+	if st.ended || st.holds {
 		<-p.places // the request ended meanwhile, or holds one already
 		return
 	}
 	st.holds = true
+	st.hold = time.AfterFunc(p.maxHold, func() { p.giveBack(st) })
 	p.taken.Add(1)
 }
 

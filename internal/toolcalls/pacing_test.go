@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"testing/synctest"
+	"time"
 )
 
 // tracked is a POST marked by p, as the HTTP layer marks it.
@@ -33,34 +35,80 @@ func waitAsync(ctx context.Context, p *Pacer, h http.Header) <-chan struct{} {
 
 func TestPacerTakesTurns(t *testing.T) {
 	t.Parallel()
-	p := NewPacer(1)
-	h1, written1, done1 := tracked(t, p)
-	h2, _, done2 := tracked(t, p)
-	defer done2()
+	synctest.Test(t, func(t *testing.T) {
+		p := NewPacer(1)
+		h1, written1, done1 := tracked(t, p)
+		h2, _, done2 := tracked(t, p)
+		defer done2()
 
-	p.wait(t.Context(), h1)
-	if p.held() != 1 {
-		t.Fatalf("after the first answer's wait, %d places are held, want 1", p.held())
-	}
-	second := waitAsync(t.Context(), p, h2)
-	select {
-	case <-second:
-		t.Fatal("a second answer got a place while the only one was held")
-	default:
-	}
-	written1() // the first answer is encoded and being written
-	<-second
-	if p.held() != 1 {
-		t.Fatalf("after the second answer's wait, %d places are held, want 1", p.held())
-	}
-	done1() // nothing to give back any more
-	if p.held() != 1 {
-		t.Fatalf("the end of the first request gave back the second's place: %d held", p.held())
-	}
-	done2()
-	if p.held() != 0 {
-		t.Fatalf("after both requests ended, %d places are held", p.held())
-	}
+		p.wait(t.Context(), h1)
+		if p.held() != 1 {
+			t.Fatalf("after the first answer's wait, %d places are held, want 1", p.held())
+		}
+		second := waitAsync(t.Context(), p, h2)
+		synctest.Wait() // the second wait is blocked, or has returned
+		select {
+		case <-second:
+			t.Fatal("a second answer got a place while the only one was held")
+		default:
+		}
+		written1() // the first answer is encoded and being written
+		<-second
+		if p.held() != 1 {
+			t.Fatalf("after the second answer's wait, %d places are held, want 1", p.held())
+		}
+		done1() // nothing to give back any more
+		if p.held() != 1 {
+			t.Fatalf("the end of the first request gave back the second's place: %d held", p.held())
+		}
+		done2()
+		if p.held() != 0 {
+			t.Fatalf("after both requests ended, %d places are held", p.held())
+		}
+	})
+}
+
+// TestPacerWaitEndsWithTheRequest: a client that goes away while its answer
+// waits its turn takes no place.
+func TestPacerWaitEndsWithTheRequest(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		p := NewPacer(1)
+		h1, _, done1 := tracked(t, p)
+		h2, _, done2 := tracked(t, p)
+		p.wait(t.Context(), h1)
+		second := waitAsync(t.Context(), p, h2)
+		synctest.Wait()
+		done2() // the second client disconnects
+		<-second
+		if p.held() != 1 {
+			t.Fatalf("%d places are held, want the first answer's only", p.held())
+		}
+		done1()
+		if p.held() != 0 {
+			t.Fatalf("%d places are still held", p.held())
+		}
+	})
+}
+
+// TestPacerPlaceIsHeldAtMostMaxHold: an answer whose stream is busy (its
+// write does not start) gives its place back after maxHold, so the next
+// answer goes on.
+func TestPacerPlaceIsHeldAtMostMaxHold(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		p := NewPacer(1)
+		h1, _, done1 := tracked(t, p)
+		defer done1()
+		h2, _, done2 := tracked(t, p)
+		defer done2()
+		p.wait(t.Context(), h1) // and never written
+		start := time.Now()
+		p.wait(t.Context(), h2)
+		if waited := time.Since(start); waited != maxHold {
+			t.Fatalf("the second answer waited %s (fake clock), want maxHold %s", waited, maxHold)
+		}
+	})
 }
 
 func TestPacerNeverKeepsAPlace(t *testing.T) {

@@ -27,16 +27,22 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 
 {{/*
-GOMEMLIMIT: goMemLimit, or 90% of the container's memory limit (Mi or Gi).
+GOMEMLIMIT: goMemLimit (Go's units: 200MiB, 1GiB, or bytes), or 90% of the
+container's memory limit when it is a whole number of Mi or Gi; none for
+"off" or a limit in other units.
 */}}
 {{- define "esxi-mcp-server.goMemLimit" -}}
+{{- $set := toString (.Values.goMemLimit | default "") -}}
 {{- $limit := toString (dig "limits" "memory" "" (.Values.resources | default dict)) -}}
-{{- if eq (toString .Values.goMemLimit) "off" -}}
-{{- else if .Values.goMemLimit -}}
-{{ .Values.goMemLimit }}
-{{- else if regexMatch "^[0-9]+Mi$" $limit -}}
+{{- if eq $set "off" -}}
+{{- else if $set -}}
+{{- if not (regexMatch "^[0-9]+(B|KiB|MiB|GiB|TiB)?$" $set) -}}
+{{- fail (printf "goMemLimit %q is not a GOMEMLIMIT (Go aborts at start on it): use Go's units, e.g. 200MiB or 1GiB, or \"off\"" $set) -}}
+{{- end -}}
+{{ $set }}
+{{- else if regexMatch "^[1-9][0-9]*Mi$" $limit -}}
 {{ div (mul (trimSuffix "Mi" $limit | atoi) 9) 10 }}MiB
-{{- else if regexMatch "^[0-9]+Gi$" $limit -}}
+{{- else if regexMatch "^[1-9][0-9]*Gi$" $limit -}}
 {{ div (mul (trimSuffix "Gi" $limit | atoi) 9216) 10 }}MiB
 {{- end -}}
 {{- end }}
