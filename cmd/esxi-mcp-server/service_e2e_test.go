@@ -263,6 +263,10 @@ func TestMetricsThroughBinary(t *testing.T) {
 		regexp.MustCompile(`esxi_mcp_vcenter_requests_total\{method="PowerOffVM_Task",outcome="ok"\} 1\b`),
 		regexp.MustCompile(`esxi_mcp_calls_in_flight 0\b`),
 		regexp.MustCompile(`esxi_mcp_sessions 1\b`),
+		// Both answers took their turn (answer pacing), and none is held.
+		regexp.MustCompile(`esxi_mcp_answers_paced_total 2\b`),
+		regexp.MustCompile(`esxi_mcp_answers_sending 0\b`),
+		regexp.MustCompile(`esxi_mcp_answers_waiting 0\b`),
 		regexp.MustCompile(`go_goroutines \d`),
 		regexp.MustCompile(`process_open_fds \d`),
 	} {

@@ -210,6 +210,21 @@ func Run(ctx context.Context, p Params) error {
 	if err := m.RegisterGaugeFunc("sessions", "Live MCP sessions over HTTP.", func() float64 { return float64(h.Sessions()) }); err != nil {
 		return fmt.Errorf("registering the sessions metric: %w", err)
 	}
+	for _, g := range []struct {
+		name, help string
+		value      func() float64
+	}{
+		{"answers_sending", "Tool answers being encoded and written now (answer pacing).", func() float64 { return float64(pacer.InUse()) }},
+		{"answers_waiting", "Tool answers waiting for their turn to be encoded and written.", func() float64 { return float64(pacer.Waiting()) }},
+	} {
+		if err := m.RegisterGaugeFunc(g.name, g.help, g.value); err != nil {
+			return fmt.Errorf("registering the %s metric: %w", g.name, err)
+		}
+	}
+	if err := m.RegisterCounterFunc("answers_paced_total", "Tool answers that waited for their turn to be encoded and written (over HTTP, batches aside).",
+		func() float64 { return float64(pacer.Paced()) }); err != nil {
+		return fmt.Errorf("registering the answers_paced_total metric: %w", err)
+	}
 	return httpserver.Serve(ctx, h, httpserver.ServeOptions{
 		Listener: ln, Listen: cfg.Listen, CertFile: cfg.TLSCertFile, KeyFile: cfg.TLSKeyFile, Logger: log,
 		OnGraceEnd:   vs.StopWaiting, // calls still waiting for vCenter answer with their task id

@@ -37,7 +37,8 @@ type Pacer struct {
 	maxHold time.Duration
 	marks   sync.Map // mark → *paced
 	seq     atomic.Uint64
-	taken   atomic.Int64 // places taken so far (for tests)
+	waiting atomic.Int64 // answers waiting for a place now
+	taken   atomic.Int64 // places taken so far
 }
 
 // maxHold bounds how long one answer keeps its place. Encoding even a 1 MiB
@@ -111,11 +112,15 @@ func (p *Pacer) wait(ctx context.Context, h http.Header) {
 	if skip {
 		return
 	}
+	p.waiting.Add(1)
 	select {
 	case p.places <- struct{}{}:
+		p.waiting.Add(-1)
 	case <-st.closed:
+		p.waiting.Add(-1)
 		return
 	case <-ctx.Done():
+		p.waiting.Add(-1)
 		return
 	}
 	st.mu.Lock()
@@ -129,5 +134,11 @@ func (p *Pacer) wait(ctx context.Context, h http.Header) {
 	p.taken.Add(1)
 }
 
-// held is the number of places taken (for tests).
-func (p *Pacer) held() int { return len(p.places) }
+// InUse is the number of places taken now (answers being encoded and written).
+func (p *Pacer) InUse() int { return len(p.places) }
+
+// Waiting is the number of answers waiting for a place now.
+func (p *Pacer) Waiting() int64 { return p.waiting.Load() }
+
+// Paced is the number of answers that have taken a place so far.
+func (p *Pacer) Paced() int64 { return p.taken.Load() }

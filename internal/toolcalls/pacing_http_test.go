@@ -84,11 +84,11 @@ func TestPacedAnswersOverHTTP(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if got, want := pacer.Taken(), int64(sessions*callers*calls); got != want {
+	if got, want := pacer.Paced(), int64(sessions*callers*calls); got != want {
 		t.Errorf("%d answers took a place, want %d (every call over HTTP is paced)", got, want)
 	}
-	if pacer.Held() != 0 {
-		t.Errorf("%d places are still held after every call answered", pacer.Held())
+	if pacer.InUse() != 0 {
+		t.Errorf("%d places are still held after every call answered", pacer.InUse())
 	}
 }
 
@@ -133,7 +133,7 @@ func TestBatchIsNotPaced(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"id":2`) || !strings.Contains(body, `"id":3`) || !strings.Contains(body, "item 3 of 4") {
 		t.Fatalf("batch: HTTP %s, answers %.400s", resp.Status, body)
 	}
-	if n := pacer.Taken(); n != 0 {
+	if n := pacer.Paced(); n != 0 {
 		t.Errorf("the batch's answers took %d places, want none", n)
 	}
 	// A single call on the same session is paced.
@@ -141,10 +141,10 @@ func TestBatchIsNotPaced(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "item 1 of 2") {
 		t.Fatalf("single call: HTTP %s, answer %.400s", resp.Status, body)
 	}
-	if n := pacer.Taken(); n != 1 {
+	if n := pacer.Paced(); n != 1 {
 		t.Errorf("a single call's answer took %d places, want 1", n)
 	}
-	if pacer.Held() != 0 {
-		t.Errorf("%d places are still held", pacer.Held())
+	if pacer.InUse() != 0 {
+		t.Errorf("%d places are still held", pacer.InUse())
 	}
 }

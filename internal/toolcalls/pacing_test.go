@@ -42,8 +42,8 @@ func TestPacerTakesTurns(t *testing.T) {
 		defer done2()
 
 		p.wait(t.Context(), h1)
-		if p.held() != 1 {
-			t.Fatalf("after the first answer's wait, %d places are held, want 1", p.held())
+		if p.InUse() != 1 {
+			t.Fatalf("after the first answer's wait, %d places are held, want 1", p.InUse())
 		}
 		second := waitAsync(t.Context(), p, h2)
 		synctest.Wait() // the second wait is blocked, or has returned
@@ -54,16 +54,16 @@ func TestPacerTakesTurns(t *testing.T) {
 		}
 		written1() // the first answer is encoded and being written
 		<-second
-		if p.held() != 1 {
-			t.Fatalf("after the second answer's wait, %d places are held, want 1", p.held())
+		if p.InUse() != 1 {
+			t.Fatalf("after the second answer's wait, %d places are held, want 1", p.InUse())
 		}
 		done1() // nothing to give back any more
-		if p.held() != 1 {
-			t.Fatalf("the end of the first request gave back the second's place: %d held", p.held())
+		if p.InUse() != 1 {
+			t.Fatalf("the end of the first request gave back the second's place: %d held", p.InUse())
 		}
 		done2()
-		if p.held() != 0 {
-			t.Fatalf("after both requests ended, %d places are held", p.held())
+		if p.InUse() != 0 {
+			t.Fatalf("after both requests ended, %d places are held", p.InUse())
 		}
 	})
 }
@@ -81,12 +81,12 @@ func TestPacerWaitEndsWithTheRequest(t *testing.T) {
 		synctest.Wait()
 		done2() // the second client disconnects
 		<-second
-		if p.held() != 1 {
-			t.Fatalf("%d places are held, want the first answer's only", p.held())
+		if p.InUse() != 1 {
+			t.Fatalf("%d places are held, want the first answer's only", p.InUse())
 		}
 		done1()
-		if p.held() != 0 {
-			t.Fatalf("%d places are still held", p.held())
+		if p.InUse() != 0 {
+			t.Fatalf("%d places are still held", p.InUse())
 		}
 	})
 }
@@ -165,8 +165,8 @@ func TestPacerNeverKeepsAPlace(t *testing.T) {
 			t.Parallel()
 			p := NewPacer(1)
 			tt.run(t, p)
-			if p.held() != 0 {
-				t.Fatalf("%d places are still held", p.held())
+			if p.InUse() != 0 {
+				t.Fatalf("%d places are still held", p.InUse())
 			}
 			// And the place is free for the next answer.
 			h, _, done := tracked(t, p)
