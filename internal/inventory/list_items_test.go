@@ -32,14 +32,17 @@ var (
 
 func (c *itemChanges) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !c.on.Load() || simulator.RequestMethod(r) != "WaitForUpdatesEx" {
+		if simulator.RequestMethod(r) != "WaitForUpdatesEx" {
 			next.ServeHTTP(w, r)
 			return
 		}
 		rec := httptest.NewRecorder()
 		next.ServeHTTP(rec, r)
 		body := rec.Body.Bytes()
-		if n := bytes.Count(body, wholeList); n > 0 {
+		// Whether to rewrite is decided when the answer is made, not when the
+		// request came: a long wait that began before the test switched this
+		// on can carry the change.
+		if n := bytes.Count(body, wholeList); n > 0 && c.on.Load() {
 			c.rewritten.Add(int64(n))
 			body = bytes.ReplaceAll(body, wholeList, oneItem)
 		}
