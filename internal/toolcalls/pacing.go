@@ -34,7 +34,6 @@ const PaceHeader = "X-Esxi-Mcp-Answer"
 // Pacer bounds the answers being encoded and written at once.
 type Pacer struct {
 	places  chan struct{}
-	maxHold time.Duration
 	marks   sync.Map // mark → *paced
 	seq     atomic.Uint64
 	waiting atomic.Int64 // answers waiting for a place now
@@ -49,7 +48,7 @@ const maxHold = time.Second
 
 // NewPacer paces answers n at a time (n < 1 means 1).
 func NewPacer(n int) *Pacer {
-	return &Pacer{places: make(chan struct{}, max(n, 1)), maxHold: maxHold}
+	return &Pacer{places: make(chan struct{}, max(n, 1))}
 }
 
 // paced is one POST's state.
@@ -58,29 +57,33 @@ type paced struct {
 	holds  bool          // a place is taken for this request's answer
 	hold   *time.Timer   // gives the place back after maxHold
 	closed chan struct{} // closed when the request has ended
-	ended  bool
+}
+
+// ended reports whether the request has ended.
+func (st *paced) ended() bool {
+	select {
+	case <-st.closed:
+		return true
+	default:
+		return false
+	}
 }
 
 // Track marks an HTTP request that carries one JSON-RPC message (a batch is
 // not paced: its answers share one stream, where one could wait on another
 // while holding a place). written is to be called at every write of its
-// response, done once when it has ended.
+// response, done when it has ended.
 func (p *Pacer) Track(r *http.Request) (written, done func()) {
 	mark := strconv.FormatUint(p.seq.Add(1), 10)
 	st := &paced{closed: make(chan struct{})}
 	p.marks.Store(mark, st)
 	r.Header.Set(PaceHeader, mark)
 	written = func() { p.giveBack(st) }
-	done = func() {
-		st.mu.Lock()
-		if !st.ended {
-			st.ended = true
-			close(st.closed)
-		}
-		st.mu.Unlock()
+	done = sync.OnceFunc(func() {
+		close(st.closed)
 		p.giveBack(st)
 		p.marks.Delete(mark)
-	}
+	})
 	return written, done
 }
 
@@ -107,7 +110,7 @@ func (p *Pacer) wait(ctx context.Context, h http.Header) {
 	}
 	st := v.(*paced)
 	st.mu.Lock()
-	skip := st.ended || st.holds
+	skip := st.ended() || st.holds
 	st.mu.Unlock()
 	if skip {
 		return
@@ -125,12 +128,12 @@ func (p *Pacer) wait(ctx context.Context, h http.Header) {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.ended || st.holds {
+	if st.ended() || st.holds {
 		<-p.places // the request ended meanwhile, or holds one already
 		return
 	}
 	st.holds = true
-	st.hold = time.AfterFunc(p.maxHold, func() { p.giveBack(st) })
+	st.hold = time.AfterFunc(maxHold, func() { p.giveBack(st) })
 	p.taken.Add(1)
 }
 
