@@ -11,6 +11,7 @@ import (
 
 	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/inventory"
 	"github.com/esxi-mcp-server/esxi-mcp-server/internal/simulator"
@@ -94,4 +95,28 @@ func TestListItemChangesAreReadAgain(t *testing.T) {
 	if items.rewritten.Load() == 0 {
 		t.Fatal("no device-list change was rewritten into an item change: the test did not exercise it")
 	}
+}
+
+// TestRereadSkipsDeletedObjects: an object deleted between the change that
+// made it stale and its re-read is skipped, and the others are read. The
+// simulator leaves a missing object out of the results; vCenter reports it
+// with ManagedObjectNotFound in its missing set, which is not mirrored either.
+func TestRereadSkipsDeletedObjects(t *testing.T) {
+	f := start(t, inventory.Options{})
+	vm := f.vm(t, "DC0_H0_VM0")
+	deleted := types.ManagedObjectReference{Type: "VirtualMachine", Value: "vm-deleted-meanwhile"}
+	if err := f.mirror.Reread(context.Background(), vm.Reference(), deleted); err != nil {
+		t.Fatalf("re-reading a VM and a deleted one: %v", err)
+	}
+	f.mirror.ApplyContent(types.ObjectContent{Obj: deleted, MissingSet: []types.MissingProperty{
+		{Fault: types.LocalizedMethodFault{Fault: &types.ManagedObjectNotFound{Obj: deleted}}},
+	}})
+	f.mirror.Read(func(v *inventory.View) {
+		if v.VM(vm.Reference().Value) == nil {
+			t.Error("the VM read again is not mirrored")
+		}
+		if v.VM(deleted.Value) != nil {
+			t.Error("the deleted VM is mirrored (as an empty VM)")
+		}
+	})
 }

@@ -147,6 +147,9 @@ func (m *Mirror) applyContent(objects []types.ObjectContent, seen map[string]str
 	defer m.mu.Unlock()
 	m.s.version++
 	for _, oc := range objects {
+		if gone(oc) {
+			continue
+		}
 		changes := make([]change, 0, len(oc.PropSet)+len(oc.MissingSet))
 		for _, p := range oc.PropSet {
 			changes = append(changes, change{p.Name, p.Val})
@@ -158,6 +161,21 @@ func (m *Mirror) applyContent(objects []types.ObjectContent, seen map[string]str
 			seen[oc.Obj.Value] = struct{}{}
 		}
 	}
+}
+
+// gone reports an object that vCenter could not read at all because it no
+// longer exists (ReportMissingObjectsInResults): it is not mirrored, and its
+// leave update follows, or came already.
+func gone(oc types.ObjectContent) bool {
+	if len(oc.PropSet) > 0 {
+		return false
+	}
+	for _, p := range oc.MissingSet {
+		if _, ok := p.Fault.Fault.(*types.ManagedObjectNotFound); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // follow applies update sets until an error. Its first answer is vCenter's
@@ -285,12 +303,14 @@ func (m *Mirror) applyUpdates(updates []types.ObjectUpdate, seen map[string]stru
 
 // reread reads the mirrored properties of some objects again, whole, and
 // applies them: after changes to items of their lists (see applyUpdates).
+// An object deleted meanwhile is skipped, not a failure of the whole read
+// (which would make the stream start over with a full fill).
 func (m *Mirror) reread(ctx context.Context, pc *property.Collector, refs []types.ManagedObjectReference) error {
 	objects := make([]types.ObjectSpec, len(refs))
 	for i, r := range refs {
 		objects[i] = types.ObjectSpec{Obj: r}
 	}
-	spec := types.PropertyFilterSpec{ObjectSet: objects, PropSet: propSpecs}
+	spec := types.PropertyFilterSpec{ObjectSet: objects, PropSet: propSpecs, ReportMissingObjectsInResults: types.NewBool(true)}
 	if err := m.retrievePages(ctx, pc, spec, map[string]struct{}{}); err != nil {
 		return fmt.Errorf("reading %d objects again after changes to items of their lists: %w", len(refs), err)
 	}
