@@ -1,8 +1,6 @@
 package inventory
 
 import (
-	"strings"
-
 	"github.com/vmware/govmomi/vim25/types"
 )
 
@@ -147,6 +145,21 @@ func (s *store) refIDs(v any) []string {
 	return out
 }
 
+// valueOf returns a property's value as a T, given as a T or a non-nil *T
+// (which of the two depends on how it was decoded).
+func valueOf[T any](v any) (T, bool) {
+	switch x := v.(type) {
+	case T:
+		return x, true
+	case *T:
+		if x != nil {
+			return *x, true
+		}
+	}
+	var zero T
+	return zero, false
+}
+
 // present reports whether v is a value, not an unset or unreturned property.
 func present(v any) bool {
 	if _, ok := v.(missing); ok {
@@ -248,17 +261,8 @@ func (s *store) setVM(vm *VM, name string, v any) {
 // and MAC addresses: a device list is kilobytes per VM, and nothing else of it
 // is read from the mirror.
 func (s *store) deviceNICs(v any) []NIC {
-	var devices []types.BaseVirtualDevice
-	switch a := v.(type) {
-	case types.ArrayOfVirtualDevice:
-		devices = a.VirtualDevice
-	case *types.ArrayOfVirtualDevice:
-		if a != nil {
-			devices = a.VirtualDevice
-		}
-	case []types.BaseVirtualDevice:
-		devices = a
-	}
+	a, _ := valueOf[types.ArrayOfVirtualDevice](v)
+	devices := a.VirtualDevice
 	n := 0
 	for _, d := range devices {
 		if _, ok := d.(types.BaseVirtualEthernetCard); ok {
@@ -275,7 +279,7 @@ func (s *store) deviceNICs(v any) []NIC {
 			continue
 		}
 		e := card.GetVirtualEthernetCard()
-		nic := NIC{Key: e.Key, MAC: strings.Clone(e.MacAddress)}
+		nic := NIC{Key: e.Key, MAC: e.MacAddress}
 		if e.DeviceInfo != nil {
 			nic.Label = s.intern(e.DeviceInfo.GetDescription().Label)
 		}
@@ -285,17 +289,8 @@ func (s *store) deviceNICs(v any) []NIC {
 }
 
 func (s *store) datastoreUsage(v any) []DatastoreUsage {
-	var usage []types.VirtualMachineUsageOnDatastore
-	switch a := v.(type) {
-	case types.ArrayOfVirtualMachineUsageOnDatastore:
-		usage = a.VirtualMachineUsageOnDatastore
-	case *types.ArrayOfVirtualMachineUsageOnDatastore:
-		if a != nil {
-			usage = a.VirtualMachineUsageOnDatastore
-		}
-	case []types.VirtualMachineUsageOnDatastore:
-		usage = a
-	}
+	a, _ := valueOf[types.ArrayOfVirtualMachineUsageOnDatastore](v)
+	usage := a.VirtualMachineUsageOnDatastore
 	if len(usage) == 0 {
 		return nil
 	}
@@ -319,17 +314,8 @@ func (s *store) setHost(h *Host, name string, v any) {
 	case "runtime.inMaintenanceMode":
 		h.InMaintenanceMode = asBool(v)
 	case "summary.hardware":
-		h.CPUCores, h.CPUMhz, h.MemoryBytes = 0, 0, 0
-		var hw *types.HostHardwareSummary
-		switch x := v.(type) {
-		case types.HostHardwareSummary:
-			hw = &x
-		case *types.HostHardwareSummary:
-			hw = x
-		}
-		if hw != nil {
-			h.CPUCores, h.CPUMhz, h.MemoryBytes = hw.NumCpuCores, hw.CpuMhz, hw.MemorySize
-		}
+		hw, _ := valueOf[types.HostHardwareSummary](v)
+		h.CPUCores, h.CPUMhz, h.MemoryBytes = hw.NumCpuCores, hw.CpuMhz, hw.MemorySize
 	case "summary.quickStats.overallCpuUsage":
 		h.CPUUsageMHz = asInt32(v)
 	case "summary.quickStats.overallMemoryUsage":
@@ -363,17 +349,8 @@ func (s *store) setCompute(c *Compute, name string, v any) {
 	case "resourcePool":
 		c.ResourcePool = s.refID(v)
 	case "configurationEx":
-		c.DRSEnabled = false
-		var cfg *types.ClusterConfigInfoEx
-		switch x := v.(type) {
-		case types.ClusterConfigInfoEx:
-			cfg = &x
-		case *types.ClusterConfigInfoEx:
-			cfg = x
-		}
-		if cfg != nil && cfg.DrsConfig.Enabled != nil {
-			c.DRSEnabled = *cfg.DrsConfig.Enabled
-		}
+		cfg, _ := valueOf[types.ClusterConfigInfoEx](v)
+		c.DRSEnabled = cfg.DrsConfig.Enabled != nil && *cfg.DrsConfig.Enabled
 	}
 }
 
@@ -384,13 +361,8 @@ func (s *store) setDatastore(d *Datastore, name string, v any) {
 	case "parent":
 		d.Parent = s.refID(v)
 	case "summary":
-		var sum types.DatastoreSummary
-		switch x := v.(type) {
-		case types.DatastoreSummary:
-			sum = x
-		case *types.DatastoreSummary:
-			sum = *x
-		default:
+		sum, ok := valueOf[types.DatastoreSummary](v)
+		if !ok {
 			return
 		}
 		d.Type, d.Capacity, d.FreeSpace, d.Uncommitted = s.intern(sum.Type), sum.Capacity, sum.FreeSpace, sum.Uncommitted
@@ -418,18 +390,10 @@ func (s *store) setNetwork(n *Network, name string, v any) {
 	case "config.uplink":
 		n.Uplink = asBool(v)
 	case "config.defaultPortConfig":
-		n.VLAN = nil
-		switch ps := v.(type) {
-		case types.VMwareDVSPortSetting:
-			n.VLAN = ps.Vlan
-		case *types.VMwareDVSPortSetting:
-			n.VLAN = ps.Vlan
-		}
+		ps, _ := valueOf[types.VMwareDVSPortSetting](v)
+		n.VLAN = ps.Vlan
 	case "summary":
-		switch sum := v.(type) {
-		case types.OpaqueNetworkSummary:
-			n.OpaqueID, n.OpaqueType = sum.OpaqueNetworkId, s.intern(sum.OpaqueNetworkType)
-		case *types.OpaqueNetworkSummary:
+		if sum, ok := valueOf[types.OpaqueNetworkSummary](v); ok {
 			n.OpaqueID, n.OpaqueType = sum.OpaqueNetworkId, s.intern(sum.OpaqueNetworkType)
 		}
 	}

@@ -120,3 +120,26 @@ func TestStatsProperties(t *testing.T) {
 		t.Errorf("a full report kept %+v and %+v", v.Unread, v.NICs)
 	}
 }
+
+// TestValueOf: a property's value is taken as a T or a non-nil *T; a nil
+// pointer or another type gives the zero value (and no panic).
+func TestValueOf(t *testing.T) {
+	sum := types.DatastoreSummary{Name: "ds", Capacity: 7}
+	tests := []struct {
+		name string
+		v    any
+		ok   bool
+	}{
+		{"a value", sum, true},
+		{"a pointer", &sum, true},
+		{"a nil pointer", (*types.DatastoreSummary)(nil), false},
+		{"another type", types.HostHardwareSummary{}, false},
+		{"nil", nil, false},
+	}
+	for _, tt := range tests {
+		got, ok := valueOf[types.DatastoreSummary](tt.v)
+		if ok != tt.ok || (ok && got != sum) || (!ok && got != (types.DatastoreSummary{})) {
+			t.Errorf("%s: valueOf = %+v, %v; want ok %v", tt.name, got, ok, tt.ok)
+		}
+	}
+}
