@@ -49,19 +49,8 @@ type statsTarget struct {
 // statsTarget finds the VM a reference means in the inventory mirror and
 // copies out what a stats read needs: no request to vCenter.
 func (c *Client) statsTarget(ctx context.Context, reference string) (*statsTarget, error) {
-	if reference == "" {
-		return nil, fmt.Errorf("a VM reference (name, inventory path, id or UUID) is required")
-	}
-	var (
-		t    *statsTarget
-		ferr error
-	)
-	err := c.readMirror(ctx, func(v *inventory.View) {
-		vm, err := findVM(v, reference)
-		if err != nil {
-			ferr = err
-			return
-		}
+	var t *statsTarget
+	err := c.withVM(ctx, reference, func(v *inventory.View, vm *inventory.VM) {
 		t = newStatsTarget(vm, v.Path(vm.ID), func(id string) string {
 			if ds := v.Datastore(id); ds != nil {
 				return ds.Name
@@ -69,10 +58,7 @@ func (c *Client) statsTarget(ctx context.Context, reference string) (*statsTarge
 			return ""
 		})
 	})
-	if err != nil {
-		return nil, fmt.Errorf("looking up VM %q: %w", reference, err)
-	}
-	return t, ferr
+	return t, err
 }
 
 // newStatsTarget copies a mirrored VM; datastoreName names a datastore id
@@ -121,19 +107,14 @@ func newStatsTarget(vm *inventory.VM, path string, datastoreName func(id string)
 
 // noteUnread adds a note naming the stats properties vSphere did not return, and why.
 func (t *statsTarget) noteUnread(unread []inventory.Unread) {
-	var paths, reasons []string
+	var stats []inventory.Unread
 	for _, u := range unread {
-		if !slices.Contains(statsProps, u.Path) {
-			continue
-		}
-		paths = append(paths, u.Path)
-		if r := missingReason(u.Fault); !slices.Contains(reasons, r) {
-			reasons = append(reasons, r)
+		if slices.Contains(statsProps, u.Path) {
+			stats = append(stats, u)
 		}
 	}
-	if len(paths) > 0 {
-		t.notes = append(t.notes, fmt.Sprintf("vSphere did not return %s of the VM (%s): the figures that come from them are empty",
-			strings.Join(paths, ", "), strings.Join(reasons, "; ")))
+	if n := unreadNote(stats, "of the VM", "the figures that come from them are empty"); n != "" {
+		t.notes = append(t.notes, n)
 	}
 }
 
@@ -187,13 +168,23 @@ func decodeCatalogue(content []types.ObjectContent) (cat *perfCatalogue, complet
 
 // missingNote names the properties of oc vSphere did not return, and why ("" when none).
 func missingNote(oc types.ObjectContent, of, consequence string) string {
-	if len(oc.MissingSet) == 0 {
+	unread := make([]inventory.Unread, len(oc.MissingSet))
+	for i, m := range oc.MissingSet {
+		unread[i] = inventory.Unread{Path: m.Path, Fault: m.Fault.Fault}
+	}
+	return unreadNote(unread, of, consequence)
+}
+
+// unreadNote says which properties vSphere did not return, of what, why, and
+// what that leaves empty ("" when none).
+func unreadNote(unread []inventory.Unread, of, consequence string) string {
+	if len(unread) == 0 {
 		return ""
 	}
 	var paths, reasons []string
-	for _, m := range oc.MissingSet {
-		paths = append(paths, m.Path)
-		if r := missingReason(m.Fault.Fault); !slices.Contains(reasons, r) {
+	for _, u := range unread {
+		paths = append(paths, u.Path)
+		if r := missingReason(u.Fault); !slices.Contains(reasons, r) {
 			reasons = append(reasons, r)
 		}
 	}

@@ -75,28 +75,36 @@ func (c *Client) lookupVM(ctx context.Context, reference string) (*vmInventory, 
 
 // resolveVM finds the one VM a reference means in the inventory mirror.
 func (c *Client) resolveVM(ctx context.Context, reference string) (*vmInventory, *VMSummary, error) {
-	if reference == "" {
-		return nil, nil, fmt.Errorf("a VM reference (name, inventory path, id or UUID) is required")
-	}
 	var (
 		inv   *vmInventory
 		found *VMSummary
-		ferr  error
 	)
-	err := c.readMirror(ctx, func(v *inventory.View) {
-		var vm *inventory.VM
-		vm, ferr = findVM(v, reference)
-		if ferr != nil {
-			return
-		}
+	err := c.withVM(ctx, reference, func(v *inventory.View, vm *inventory.VM) {
 		s := summaryOf(v, vm)
 		found = &s
 		inv = inventoryAround(v, vm.ID, vm.ResourcePool)
 	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("looking up VM %q: %w", reference, err)
+	return inv, found, err
+}
+
+// withVM runs f, in the inventory mirror, on the one VM a reference means.
+func (c *Client) withVM(ctx context.Context, reference string, f func(v *inventory.View, vm *inventory.VM)) error {
+	if reference == "" {
+		return fmt.Errorf("a VM reference (name, inventory path, id or UUID) is required")
 	}
-	return inv, found, ferr
+	var ferr error
+	err := c.readMirror(ctx, func(v *inventory.View) {
+		vm, err := findVM(v, reference)
+		if err != nil {
+			ferr = err
+			return
+		}
+		f(v, vm)
+	})
+	if err != nil {
+		return fmt.Errorf("looking up VM %q: %w", reference, err)
+	}
+	return ferr
 }
 
 // findVM returns the one VM that reference means. Every kind of match counts
