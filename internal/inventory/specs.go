@@ -83,13 +83,6 @@ func streamSpec(root, hosts, pools, vapps types.ManagedObjectReference) types.Pr
 		}
 		return t
 	}
-	view := func(obj types.ManagedObjectReference, next ...types.BaseSelectionSpec) types.ObjectSpec {
-		return types.ObjectSpec{
-			Obj:       obj,
-			Skip:      types.NewBool(true),
-			SelectSet: []types.BaseSelectionSpec{&types.TraversalSpec{Type: "ContainerView", Path: "view", SelectSet: next}},
-		}
-	}
 	return types.PropertyFilterSpec{
 		ObjectSet: []types.ObjectSpec{{
 			Obj:  root,
@@ -102,10 +95,10 @@ func streamSpec(root, hosts, pools, vapps types.ManagedObjectReference) types.Pr
 				ts("dcNetwork", "Datacenter", "networkFolder", "folderChildren"),
 			},
 		},
-			view(hosts),
-			view(pools),
+			viewObjects(hosts),
+			viewObjects(pools),
 			// A VM in a vApp has no folder: it is found through its vApp.
-			view(vapps, ts("vAppVMs", "VirtualApp", "vm")),
+			viewObjects(vapps, ts("vAppVMs", "VirtualApp", "vm")),
 		},
 		PropSet: propSpecs,
 	}
@@ -113,13 +106,16 @@ func streamSpec(root, hosts, pools, vapps types.ManagedObjectReference) types.Pr
 
 // filterSpec selects every object of the view with the mirrored properties.
 func filterSpec(view types.ManagedObjectReference) types.PropertyFilterSpec {
-	return types.PropertyFilterSpec{
-		ObjectSet: []types.ObjectSpec{{
-			Obj:       view,
-			Skip:      types.NewBool(true),
-			SelectSet: []types.BaseSelectionSpec{&types.TraversalSpec{Type: "ContainerView", Path: "view"}},
-		}},
-		PropSet: propSpecs,
+	return types.PropertyFilterSpec{ObjectSet: []types.ObjectSpec{viewObjects(view)}, PropSet: propSpecs}
+}
+
+// viewObjects selects the objects of a container view (not the view itself),
+// and what next selects from them.
+func viewObjects(view types.ManagedObjectReference, next ...types.BaseSelectionSpec) types.ObjectSpec {
+	return types.ObjectSpec{
+		Obj:       view,
+		Skip:      types.NewBool(true),
+		SelectSet: []types.BaseSelectionSpec{&types.TraversalSpec{Type: "ContainerView", Path: "view", SelectSet: next}},
 	}
 }
 

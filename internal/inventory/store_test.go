@@ -143,3 +143,31 @@ func TestValueOf(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamSpecReachesVAppVMs: on vCenter a VM in a vApp is in no folder,
+// so the update stream reaches it only through its vApp's "vm" list. The
+// simulator files such VMs in folders too, so no test through it would fail
+// without this traversal; this checks the spec itself.
+func TestStreamSpecReachesVAppVMs(t *testing.T) {
+	ref := func(v string) types.ManagedObjectReference {
+		return types.ManagedObjectReference{Type: "ContainerView", Value: v}
+	}
+	spec := streamSpec(types.ManagedObjectReference{Type: "Folder", Value: "group-d1"}, ref("hosts"), ref("pools"), ref("vapps"))
+	for _, o := range spec.ObjectSet {
+		if o.Obj.Value != "vapps" {
+			continue
+		}
+		for _, sel := range o.SelectSet {
+			view, ok := sel.(*types.TraversalSpec)
+			if !ok || view.Type != "ContainerView" || view.Path != "view" {
+				continue
+			}
+			for _, next := range view.SelectSet {
+				if ts, ok := next.(*types.TraversalSpec); ok && ts.Type == "VirtualApp" && ts.Path == "vm" && !*ts.Skip {
+					return
+				}
+			}
+		}
+	}
+	t.Fatalf("the stream's spec does not traverse the view of vApps to their VMs: %+v", spec.ObjectSet)
+}
