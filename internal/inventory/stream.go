@@ -277,10 +277,11 @@ func (m *Mirror) applyUpdates(updates []types.ObjectUpdate, seen map[string]stru
 			continue
 		}
 		changes := make([]change, 0, len(u.ChangeSet)+len(u.MissingSet))
+		marked := false // u.Obj is in stale
 		for _, c := range u.ChangeSet {
 			if strings.Contains(c.Name, "[") {
-				if !slices.Contains(stale, u.Obj) {
-					stale = append(stale, u.Obj)
+				if !marked {
+					stale, marked = append(stale, u.Obj), true
 				}
 				continue
 			}
@@ -306,6 +307,9 @@ func (m *Mirror) applyUpdates(updates []types.ObjectUpdate, seen map[string]stru
 // An object deleted meanwhile is skipped, not a failure of the whole read
 // (which would make the stream start over with a full fill).
 func (m *Mirror) reread(ctx context.Context, pc *property.Collector, refs []types.ManagedObjectReference) error {
+	// Once each, though an object may have had several updates in the batch.
+	slices.SortFunc(refs, func(a, b types.ManagedObjectReference) int { return strings.Compare(a.Value, b.Value) })
+	refs = slices.Compact(refs)
 	objects := make([]types.ObjectSpec, len(refs))
 	for i, r := range refs {
 		objects[i] = types.ObjectSpec{Obj: r}

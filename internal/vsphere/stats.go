@@ -38,7 +38,11 @@ func (c *Client) GetVMStats(ctx context.Context, reference string, windowMinutes
 		out.Notes = append(out.Notes, "vSphere reports no storage summary for this VM (it may be inaccessible)")
 	}
 	if t.powerState != string(types.VirtualMachinePowerStatePoweredOn) {
-		out.Notes = append(out.Notes, fmt.Sprintf("the VM is %s: no live performance samples exist, so cpu, memory, network and disk are null; storage is current", out.PowerState))
+		state := out.PowerState
+		if state == "" {
+			state = "in an unknown power state (vSphere did not return it)"
+		}
+		out.Notes = append(out.Notes, fmt.Sprintf("the VM is %s: no live performance samples exist, so cpu, memory, network and disk are null; storage is current", state))
 		return out, nil
 	}
 
