@@ -26,7 +26,10 @@ import (
 // The lock is taken inside the task, after the lock of the task's folder
 // (handed over by the simulator): the walk takes no other lock while it holds
 // the root folder's, and lockHostForDatastoreAdd takes the root folder's
-// before any other, so no cycle forms. Other tasks that change a folder's
+// before any other. A MoveIntoFolder_Task on the root folder takes the root's
+// lock and then its source folder's, the reverse order; it cannot meet a
+// CreateVM task, whose folder holds VMs, because the root folder takes only
+// datacenters and their folders — no test moves anything into it. Other tasks that change a folder's
 // children (Destroy_Task, MoveIntoFolder_Task) take the folder after their
 // own entity, inside the operation, so holding the root folder's lock around
 // them could deadlock against a CreateVM task; they are left as they are.
